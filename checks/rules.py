@@ -1,0 +1,54 @@
+"""The Rule record and the registry: rule id -> family module, documentation and defaults.
+
+The record is the single source of a rule's docs: `docs/rules/<family>/<name>.md` is generated
+from it (`python -m checks.docs`) and a test fails when a page is stale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from checks.findings import Confidence, Severity
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: Severity
+    confidence: Confidence
+    summary: str
+    what: str
+    why: str
+    example: str
+    fix: str
+    limits: str = ""
+    see_also: str = ""
+    default_on: bool = True
+    """Off-by-default rules run only when `AnalyzeOptions.enabled_rules` names them."""
+
+    @property
+    def family(self) -> str:
+        return self.id.split("/", 1)[0]
+
+    @property
+    def name(self) -> str:
+        return self.id.split("/", 1)[1]
+
+    @property
+    def doc_path(self) -> str:
+        return f"docs/rules/{self.family}/{self.name}.md"
+
+    @property
+    def fixture_path(self) -> str:
+        return f"tests/fixtures/rust/{self.family}/{self.name}.rs"
+
+
+def all_rules() -> dict[str, Rule]:
+    """Every registered rule by id, in family order."""
+    from checks.families import FAMILIES
+
+    out: dict[str, Rule] = {}
+    for fam in FAMILIES:
+        for rule in fam.RULES:
+            out[rule.id] = rule
+    return out
