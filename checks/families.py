@@ -13,6 +13,6 @@ FAMILY_NAMES: tuple[str, ...] = tuple(f.FAMILY for f in FAMILIES)
 
 def family(name: str) -> ModuleType:
     for fam in FAMILIES:
-        if fam.FAMILY == name:
+        if name == fam.FAMILY:
             return fam
     raise KeyError(name)

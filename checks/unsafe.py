@@ -117,10 +117,7 @@ def has_safety_comment(node: Node, lines: list[bytes]) -> bool:
     """Clippy's placement rules: above the node or its enclosing statement, or first inside."""
     if _first_inner_comment_is_safety(node):
         return True
-    for row in _candidate_rows(node):
-        if _safety_above(row, lines):
-            return True
-    return False
+    return any(_safety_above(row, lines) for row in _candidate_rows(node))
 
 
 def _first_inner_comment_is_safety(node: Node) -> bool:
