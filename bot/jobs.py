@@ -1,0 +1,126 @@
+"""The durable job queue: one row per job, keyed by PR (`owner/repo#number`).
+
+Guarantees the worker relies on (DESIGN.md "Data flow" step 2): jobs of one PR never run at
+the same time; a queued job of a PR absorbs later events for it (a burst of pushes is analysed
+once, at the newest head); a job whose lease ran out (its process died) is taken again.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.store import Store, jobs
+
+QUEUED, RUNNING, DONE, FAILED, DROPPED = "queued", "running", "done", "failed", "dropped"
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    pr_key: str
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+    delivery_id: str
+
+
+def pr_key(owner: str, repo: str, number: int) -> str:
+    return f"{owner}/{repo}#{number}"
+
+
+def merge_payloads(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """The payload a coalesced job runs with: the newest event, keeping a pending re-run request."""
+    merged = dict(new)
+    merged["rerun"] = bool(old.get("rerun")) or bool(new.get("rerun"))
+    merged["coalesced"] = int(old.get("coalesced", 0)) + 1 + int(new.get("coalesced", 0))
+    return merged
+
+
+async def enqueue(conn: AsyncConnection, key: str, kind: str, payload: dict[str, Any], *,
+                  delivery_id: str = "", delay: float = 0.0) -> tuple[int, bool]:
+    """Queue a job, or fold it into the PR's queued job; returns (job id, coalesced)."""
+    now = time.time()
+    row = (await conn.execute(sa.select(jobs.c.id, jobs.c.payload).where(
+        (jobs.c.pr_key == key) & (jobs.c.status == QUEUED) & (jobs.c.kind == kind)).order_by(jobs.c.id).limit(1))).first()
+    if row is not None:
+        merged = merge_payloads(json.loads(row.payload), payload)
+        await conn.execute(jobs.update().where(jobs.c.id == row.id).values(
+            payload=json.dumps(merged), delivery_id=delivery_id, updated_at=now))
+        return row.id, True
+    result = await conn.execute(jobs.insert().values(
+        pr_key=key, kind=kind, payload=json.dumps(payload), status=QUEUED, attempts=0, not_before=now + delay,
+        delivery_id=delivery_id, created_at=now, updated_at=now))
+    return int(result.inserted_primary_key[0]), False
+
+
+async def drop_queued(conn: AsyncConnection, key: str) -> int:
+    """Drop a PR's pending work (it was closed); a running job finishes on its own."""
+    done = await conn.execute(jobs.update().where((jobs.c.pr_key == key) & (jobs.c.status == QUEUED)).values(
+        status=DROPPED, updated_at=time.time()))
+    return int(done.rowcount)
+
+
+class Queue:
+    """Claims, renews and finishes jobs for one worker process."""
+
+    def __init__(self, store: Store, lease_seconds: float) -> None:
+        self.store = store
+        self.lease = lease_seconds
+        self.owner = uuid.uuid4().hex[:12]
+
+    @staticmethod
+    def _claimable(now: float) -> Any:
+        """Queued and due, or running under a lease that ran out (its process died)."""
+        return ((jobs.c.status == QUEUED) & (jobs.c.not_before <= now)) | (
+            (jobs.c.status == RUNNING) & (jobs.c.lease_until < now))
+
+    async def claim(self) -> Job | None:
+        """Take the oldest runnable job whose PR has no live running job; None when there is none."""
+        now = time.time()
+        running = jobs.alias("running")
+        busy = sa.select(running.c.id).where(
+            (running.c.pr_key == jobs.c.pr_key) & (running.c.status == RUNNING) & (running.c.lease_until >= now)
+            & (running.c.id != jobs.c.id))
+        ready = self._claimable(now)
+        async with self.store.write() as conn:
+            row = (await conn.execute(sa.select(jobs).where(ready & ~sa.exists(busy)).order_by(jobs.c.id).limit(1))).first()
+            if row is None:
+                return None
+            await conn.execute(jobs.update().where(jobs.c.id == row.id).values(
+                status=RUNNING, lease_until=now + self.lease, owner=self.owner, attempts=row.attempts + 1,
+                updated_at=now))
+        return Job(id=row.id, pr_key=row.pr_key, kind=row.kind, payload=json.loads(row.payload),
+                   attempts=row.attempts + 1, delivery_id=row.delivery_id)
+
+    async def renew(self, job: Job) -> None:
+        async with self.store.write() as conn:
+            await conn.execute(jobs.update().where((jobs.c.id == job.id) & (jobs.c.owner == self.owner)).values(
+                lease_until=time.time() + self.lease))
+
+    async def finish(self, job: Job, status: str = DONE, error: str = "") -> None:
+        async with self.store.write() as conn:
+            await conn.execute(jobs.update().where(jobs.c.id == job.id).values(
+                status=status, last_error=error[:2000], lease_until=0, updated_at=time.time()))
+
+    async def retry_later(self, job: Job, delay: float, error: str) -> bool:
+        """Put a failed job back with a delay; False when a newer queued job of the PR supersedes it."""
+        async with self.store.write() as conn:
+            newer = (await conn.execute(sa.select(jobs.c.id).where(
+                (jobs.c.pr_key == job.pr_key) & (jobs.c.status == QUEUED) & (jobs.c.id != job.id)))).first()
+            status = DROPPED if newer is not None else QUEUED
+            await conn.execute(jobs.update().where(jobs.c.id == job.id).values(
+                status=status, not_before=time.time() + delay, lease_until=0, last_error=error[:2000],
+                updated_at=time.time()))
+        return newer is None
+
+    async def counts(self) -> dict[str, int]:
+        async with self.store.engine.connect() as conn:
+            rows = (await conn.execute(sa.select(jobs.c.status, sa.func.count()).group_by(jobs.c.status))).all()
+        return {status: int(n) for status, n in rows}

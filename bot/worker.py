@@ -1,0 +1,129 @@
+"""Takes jobs from the durable queue and runs them, never two of one PR at a time.
+
+A job holds a lease that a heartbeat renews; if the process dies, another (or the restarted)
+process takes the job once the lease has run out. Transient failures retry with exponential
+backoff; after the last try the check run says Blindspot could not finish (bot/pulls.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+
+import structlog
+
+from bot import logging as blog
+from bot import pulls
+from bot.config import Settings
+from bot.context import PullRef
+from bot.github import GitHubApp, Transient, is_transient
+from bot.jobs import DONE, FAILED, Job, Queue
+from bot.store import Store
+
+log = blog.get("blindspot.worker")
+
+
+def decide_retry(attempts: int, max_attempts: int, base: float, hint: float = 0.0) -> float | None:
+    """Seconds to wait before the next try, or None when the job has used its tries."""
+    if attempts >= max_attempts:
+        return None
+    return max(base * 2 ** (attempts - 1), hint)
+
+
+class Worker:
+    def __init__(self, store: Store, app: GitHubApp, settings: Settings) -> None:
+        self.store = store
+        self.app = app
+        self.settings = settings
+        self.queue = Queue(store, settings.lease_seconds)
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self.jobs_run = 0
+
+    @property
+    def running(self) -> bool:
+        return bool(self._tasks) and not all(t.done() for t in self._tasks)
+
+    def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._loop(i)) for i in range(self.settings.workers)]
+
+    async def stop(self) -> None:
+        for t in self._tasks:
+            t.cancel()
+        for t in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await t
+        self._tasks = []
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def _loop(self, slot: int) -> None:
+        while True:
+            try:
+                job = await self.queue.claim()
+            except Exception as e:  # the database hiccupped: wait and try again
+                log.error("claim failed", error=repr(e))
+                job = None
+            if job is None:
+                await self._idle()
+                continue
+            await self._run(job)
+
+    async def _idle(self) -> None:
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), self.settings.poll_seconds)
+
+    async def _run(self, job: Job) -> None:
+        pr = PullRef.from_json(job.payload["pr"])
+        structlog.contextvars.bind_contextvars(job_id=job.id, delivery_id=job.delivery_id, repo=f"{pr.owner}/{pr.repo}",
+                                               pr=pr.number, head_sha=pr.head_sha, attempt=job.attempts)
+        heartbeat = asyncio.create_task(self._heartbeat(job))
+        started = time.perf_counter()
+        try:
+            await self._attempt(job, pr)
+        finally:
+            heartbeat.cancel()
+            self.jobs_run += 1
+            log.info("job finished", ms=round((time.perf_counter() - started) * 1000, 1))
+            structlog.contextvars.clear_contextvars()
+
+    async def _attempt(self, job: Job, pr: PullRef) -> None:
+        try:
+            gh = await self.app.installation(pr.installation_id)
+            await pulls.run(gh, self.store, pr, log)
+            await self.queue.finish(job, DONE)
+        except Exception as e:
+            await self._failed(job, pr, e)
+
+    async def _failed(self, job: Job, pr: PullRef, e: Exception) -> None:
+        hint = e.after if isinstance(e, Transient) else 0.0
+        delay = decide_retry(job.attempts, self.settings.max_attempts, self.settings.retry_base_seconds, hint)
+        if is_transient(e) and delay is not None:
+            log.warning("job will retry", error=repr(e), delay=round(delay, 2))
+            await self.queue.retry_later(job, delay, repr(e))
+            return
+        log.error("job failed", error=repr(e), transient=is_transient(e))
+        await self.queue.finish(job, FAILED, repr(e))
+        reason = _reason(e)
+        try:
+            gh = await self.app.installation(pr.installation_id)
+            await pulls.give_up(gh, self.store, pr, reason, log)
+        except Exception as e2:
+            log.error("could not report the failure", error=repr(e2))
+
+    async def _heartbeat(self, job: Job) -> None:
+        while True:
+            await asyncio.sleep(self.settings.lease_seconds / 3)
+            try:
+                await self.queue.renew(job)
+            except Exception as e:
+                log.warning("lease renewal failed", error=repr(e))
+
+
+def _reason(e: Exception) -> str:
+    if is_transient(e):
+        return f"GitHub kept failing after several tries ({type(e).__name__}: {str(e)[:200]})"
+    return f"internal error ({type(e).__name__})"
