@@ -85,7 +85,8 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     secret = env.get("BLINDSPOT_WEBHOOK_SECRET", "")
     if not secret:
-        raise ConfigError("set BLINDSPOT_WEBHOOK_SECRET (the GitHub App's webhook secret); refusing to accept unsigned webhooks")
+        raise ConfigError("set BLINDSPOT_WEBHOOK_SECRET (the GitHub App's webhook secret); "
+                          "refusing to accept unsigned webhooks")
     app_id = env.get("BLINDSPOT_APP_ID", "")
     if not app_id.isdigit():
         raise ConfigError("set BLINDSPOT_APP_ID to the GitHub App's numeric id")

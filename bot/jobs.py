@@ -48,7 +48,8 @@ async def enqueue(conn: AsyncConnection, key: str, kind: str, payload: dict[str,
     """Queue a job, or fold it into the PR's queued job; returns (job id, coalesced)."""
     now = time.time()
     row = (await conn.execute(sa.select(jobs.c.id, jobs.c.payload).where(
-        (jobs.c.pr_key == key) & (jobs.c.status == QUEUED) & (jobs.c.kind == kind)).order_by(jobs.c.id).limit(1))).first()
+        (jobs.c.pr_key == key) & (jobs.c.status == QUEUED) & (jobs.c.kind == kind)
+    ).order_by(jobs.c.id).limit(1))).first()
     if row is not None:
         merged = merge_payloads(json.loads(row.payload), payload)
         await conn.execute(jobs.update().where(jobs.c.id == row.id).values(
@@ -90,7 +91,8 @@ class Queue:
             & (running.c.id != jobs.c.id))
         ready = self._claimable(now)
         async with self.store.write() as conn:
-            row = (await conn.execute(sa.select(jobs).where(ready & ~sa.exists(busy)).order_by(jobs.c.id).limit(1))).first()
+            query = sa.select(jobs).where(ready & ~sa.exists(busy)).order_by(jobs.c.id).limit(1)
+            row = (await conn.execute(query)).first()
             if row is None:
                 return None
             await conn.execute(jobs.update().where(jobs.c.id == row.id).values(

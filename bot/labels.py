@@ -33,7 +33,8 @@ async def publish(ctx: JobContext, outcome: Outcome) -> None:
         ctx.state.label_applied = True
     elif action == "remove":
         try:
-            await ctx.gh.delete("/repos/{owner}/{repo}/issues/{number}/labels/{name}", {**ctx.pr.url_vars, "name": name})
+            await ctx.gh.delete("/repos/{owner}/{repo}/issues/{number}/labels/{name}",
+                                {**ctx.pr.url_vars, "name": name})
         except gidgethub.BadRequest as e:
             if e.status_code != 404:
                 raise

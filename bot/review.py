@@ -120,7 +120,8 @@ async def _post(ctx: JobContext, plan: ReviewPlan) -> None:
         "commit_id": ctx.pr.head_sha, "event": "COMMENT", "body": review_body(plan, ctx.pr.head_sha),
         "comments": comments})
     ids = await _comment_ids(ctx, int(review["id"])) if comments else {}
-    posted: dict[str, tuple[str, int | None]] = {f.fingerprint: (f.rule, ids.get(f.fingerprint)) for f, _ in plan.inline}
+    posted: dict[str, tuple[str, int | None]] = {
+        f.fingerprint: (f.rule, ids.get(f.fingerprint)) for f, _ in plan.inline}
     posted.update({f.fingerprint: (f.rule, None) for f in plan.in_body})
     await ctx.store.save_commented(ctx.pr.key, ctx.pr.head_sha, int(review["id"]), posted)
     ctx.state.commented.update({fp: cid for fp, (_, cid) in posted.items()})

@@ -14,6 +14,7 @@ import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+import sqlalchemy.exc
 from aiohttp import web
 
 from bot import config as bconfig
@@ -86,5 +87,9 @@ def run_serve(args: argparse.Namespace | None = None) -> int:
         asyncio.run(_serve(settings))
     except OSError as e:
         print(f"blindspot serve: cannot start: {e.strerror or e}", file=sys.stderr)
+        return 2
+    except sqlalchemy.exc.SQLAlchemyError as e:
+        print(f"blindspot serve: cannot open the database {settings.database_url}: {getattr(e, 'orig', e)}",
+              file=sys.stderr)
         return 2
     return 0

@@ -164,7 +164,8 @@ class Store:
 
     async def pull_state(self, pr_key: str, installation_id: int) -> PullState:
         async with self.engine.connect() as conn:
-            row = (await conn.execute(sa.select(pull_requests).where(pull_requests.c.pr_key == pr_key))).mappings().first()
+            query = sa.select(pull_requests).where(pull_requests.c.pr_key == pr_key)
+            row = (await conn.execute(query)).mappings().first()
             fps = (await conn.execute(sa.select(findings.c.fingerprint, findings.c.comment_id).where(
                 findings.c.pr_key == pr_key))).all()
         state = PullState(pr_key=pr_key, installation_id=installation_id)
@@ -181,7 +182,8 @@ class Store:
                   "review_pending_sha": state.review_pending_sha, "label_applied": state.label_applied,
                   "updated_at": time.time()}
         async with self.write() as conn:
-            done = await conn.execute(pull_requests.update().where(pull_requests.c.pr_key == state.pr_key).values(**values))
+            mine = pull_requests.c.pr_key == state.pr_key
+            done = await conn.execute(pull_requests.update().where(mine).values(**values))
             if done.rowcount == 0:
                 await conn.execute(pull_requests.insert().values(pr_key=state.pr_key, **values))
 
@@ -191,7 +193,8 @@ class Store:
         async with self.write() as conn:
             for fp, (rule, comment_id) in commented.items():
                 key = (findings.c.pr_key == pr_key) & (findings.c.fingerprint == fp)
-                done = await conn.execute(findings.update().where(key).values(comment_id=comment_id, review_id=review_id))
+                done = await conn.execute(
+                    findings.update().where(key).values(comment_id=comment_id, review_id=review_id))
                 if done.rowcount == 0:
                     await conn.execute(findings.insert().values(pr_key=pr_key, fingerprint=fp, rule=rule,
                                                                 head_sha=head_sha, review_id=review_id,
