@@ -47,7 +47,7 @@ async def running(settings: bconfig.Settings) -> AsyncIterator[Running]:
     app = GitHubApp(session, settings)
     worker = Worker(store, app, settings)
     runner = web.AppRunner(make_app(store, worker, settings.webhook_secret, settings.coalesce_seconds),
-                           access_log=None)
+                           access_log=None, lingering_time=1.0)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()

@@ -36,17 +36,23 @@ def signature_ok(secret: bytes, body: bytes, header: str | None) -> bool:
     return hmac.compare_digest(expected.encode(), header.encode())
 
 
-def _answer(status: int, **body: Any) -> web.Response:
-    return web.json_response(body, status=status)
+def _answer(code: int, **body: Any) -> web.Response:
+    return web.json_response(body, status=code)
+
+
+def _too_large() -> web.Response:
+    resp = _answer(413, error="payload over 25 MB")
+    resp.force_close()  # do not wait for the rest of an upload we will not read
+    return resp
 
 
 async def webhooks(request: web.Request) -> web.Response:
     if request.content_length is not None and request.content_length > MAX_BODY:
-        return _answer(413, error="payload too large")
+        return _too_large()
     try:
         body = await request.read()
     except web.HTTPRequestEntityTooLarge:
-        return _answer(413, error="payload too large")
+        return _too_large()
     if not signature_ok(request.app[SECRET], body, request.headers.get("X-Hub-Signature-256")):
         log.warning("webhook refused", reason="bad or missing signature")
         return _answer(401, error="bad or missing X-Hub-Signature-256")

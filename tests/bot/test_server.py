@@ -1,0 +1,104 @@
+"""bot/server.py on a real port: signatures, size limit, ping, ignored events, redeliveries, health."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+
+import aiohttp
+import pytest
+import sqlalchemy as sa
+
+from bot.config import Settings
+from bot.serve import running
+from bot.store import jobs
+
+SECRET = b"It's a Secret to Everybody"
+KEY = "-----BEGIN RSA PRIVATE KEY-----\nabc\n-----END RSA PRIVATE KEY-----\n"
+
+
+def sign(body: bytes, secret: bytes = SECRET) -> str:
+    return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+
+
+def pr_payload(action: str = "opened") -> dict:
+    repo = {"id": 1, "name": "widgets", "full_name": "octo/widgets", "owner": {"login": "octo"}}
+    pr = {"number": 7, "draft": False, "head": {"sha": "a" * 40, "ref": "f"}, "base": {"sha": "b" * 40, "ref": "main"}}
+    return {"action": action, "repository": repo, "pull_request": pr, "installation": {"id": 1}}
+
+
+@pytest.fixture
+async def server(tmp_path):
+    settings = Settings(app_id="1", private_key=KEY, webhook_secret=SECRET, database_url=f"sqlite:///{tmp_path}/s.db",
+                        github_url="http://127.0.0.1:9", host="127.0.0.1", port=0, retry_base_seconds=3600,
+                        poll_seconds=3600, coalesce_seconds=3600)
+    async with running(settings) as srv, aiohttp.ClientSession() as http:
+        yield srv, http
+
+
+async def post(http, srv, body: bytes, event="pull_request", delivery="d-1", signature=None, **headers):
+    h = {"X-GitHub-Event": event, "X-GitHub-Delivery": delivery, "Content-Type": "application/json", **headers}
+    if signature is not False:
+        h["X-Hub-Signature-256"] = signature or sign(body)
+    async with http.post(srv.url + "/webhooks", data=body, headers=h) as resp:
+        return resp.status, await resp.json()
+
+
+async def job_count(srv) -> int:
+    async with srv.store.engine.connect() as conn:
+        return (await conn.execute(sa.select(sa.func.count()).select_from(jobs))).scalar_one()
+
+
+@pytest.mark.parametrize("signature", [False, "sha256=" + "0" * 64, "sha1=abc", sign(b"other body")])
+async def test_bad_or_missing_signature_is_401_and_nothing_is_enqueued(server, signature):
+    srv, http = server
+    status, _ = await post(http, srv, json.dumps(pr_payload("synchronize")).encode(), signature=signature)
+    assert status == 401
+    assert await job_count(srv) == 0
+
+
+async def test_body_over_25_mb_is_413(server):
+    srv, http = server
+    status, _ = await post(http, srv, b"x" * (25 * 1024 * 1024 + 1))
+    assert status == 413
+
+
+async def test_ping_is_200(server):
+    srv, http = server
+    status, body = await post(http, srv, b'{"zen": "Keep it logically awesome."}', event="ping")
+    assert (status, body["status"]) == (200, "pong")
+
+
+async def test_events_not_handled_are_202_and_ignored(server):
+    srv, http = server
+    status, body = await post(http, srv, b'{"action": "labeled"}', event="pull_request")
+    assert (status, body["status"]) == (202, "ignored")
+    status, body = await post(http, srv, b'{"ref": "x"}', event="push", delivery="d-2")
+    assert (status, body["status"]) == (202, "ignored")
+    assert await job_count(srv) == 0
+
+
+async def test_a_redelivery_is_acknowledged_without_a_second_job(server):
+    srv, http = server
+    body = json.dumps(pr_payload("synchronize")).encode()
+    first = await post(http, srv, body)
+    second = await post(http, srv, body)
+    assert first[0] == 202 and first[1]["status"] == "accepted"
+    assert second == (200, {"status": "duplicate"})
+    assert await job_count(srv) == 1
+
+
+async def test_edited_without_base_change_does_nothing(server):
+    srv, http = server
+    payload = {**pr_payload("edited"), "changes": {"title": {"from": "x"}}}
+    status, _ = await post(http, srv, json.dumps(payload).encode())
+    assert status == 202 and await job_count(srv) == 0
+
+
+async def test_health_and_readiness(server):
+    srv, http = server
+    async with http.get(srv.url + "/healthz") as r:
+        assert r.status == 200
+    async with http.get(srv.url + "/readyz") as r:
+        assert r.status == 200 and (await r.json()) == {"database": True, "worker": True}
