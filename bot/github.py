@@ -152,6 +152,8 @@ class GitHubApp:
         self._token_locks: dict[int, asyncio.Lock] = {}
         self._limits: dict[int, Limits] = {}
         self.calls: Counter[str] = Counter()
+        self.ensured_labels: set[str] = set()
+        """`owner/repo:label` known to exist (bot/labels.py creates it once per process)."""
 
     def limits_for(self, installation_id: int) -> Limits:
         return self._limits.setdefault(installation_id, Limits())
