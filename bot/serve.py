@@ -93,3 +93,7 @@ def run_serve(args: argparse.Namespace | None = None) -> int:
               file=sys.stderr)
         return 2
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_serve())
