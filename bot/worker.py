@@ -106,13 +106,12 @@ class Worker:
             await self.queue.retry_later(job, delay, repr(e))
             return
         log.error("job failed", error=repr(e), transient=is_transient(e))
-        await self.queue.finish(job, FAILED, repr(e))
-        reason = _reason(e)
         try:
             gh = await self.app.installation(pr.installation_id)
-            await pulls.give_up(gh, self.store, pr, reason, log)
+            await pulls.give_up(gh, self.store, pr, _reason(e), log)
         except Exception as e2:
             log.error("could not report the failure", error=repr(e2))
+        await self.queue.finish(job, FAILED, repr(e))
 
     async def _heartbeat(self, job: Job) -> None:
         while True:
