@@ -18,7 +18,8 @@ from checks import AnalyzeOptions
 from checks.edition import manifest_paths_for
 
 MAX_FILES = 3000
-CONCURRENCY = 8
+CONCURRENCY = 24
+"""Parallel contents calls of one job (GitHub allows 100 concurrent requests in all)."""
 
 
 async def _gather(calls: list[Callable[[], Awaitable[Any]]]) -> list[Any]:
@@ -41,15 +42,22 @@ def _wanted(f: dict[str, Any], options: AnalyzeOptions) -> bool:
     return any(p.endswith(".rs") and options.path_selected(p) for p in paths)
 
 
-async def fetch(gh: InstallationAPI, pr: PullRef, options: AnalyzeOptions) -> Fetched:
-    files = await list_files(gh, pr)
+async def fetch(gh: InstallationAPI, pr: PullRef, options: AnalyzeOptions,
+                files: list[dict[str, Any]] | None = None) -> Fetched:
+    """Blobs of the changed Rust files and their manifests, fetched together in one parallel round."""
+    files = await list_files(gh, pr) if files is None else files
     out = Fetched(total_files=len(files), truncated=len(files) >= MAX_FILES)
     rust = [f for f in files if _wanted(f, options)]
-    await _gather([lambda f=f: _fetch_one(gh, pr, f, out) for f in rust])  # type: ignore[misc]
     for f in files:
         if f["status"] != "removed":
             out.commentable[f["filename"]] = parse_patch(f.get("patch")).right
-    await _fetch_manifests(gh, pr, files, out)
+    paths = {f["filename"] for f in rust if f["status"] != "removed"} | {
+        f.get("previous_filename") or f["filename"] for f in rust}
+    manifests = sorted({m for p in paths for m in manifest_paths_for(p)})
+    blobs = [lambda f=f: _fetch_one(gh, pr, f, out) for f in rust]
+    heads = [lambda m=m: gh.content(pr.owner, pr.repo, m, pr.head_sha) for m in manifests]
+    results = await _gather([*blobs, *heads])  # type: ignore[list-item]
+    await _use_manifests(gh, pr, files, dict(zip(manifests, results[len(blobs):], strict=True)), out)
     return out
 
 
@@ -84,17 +92,16 @@ def _rebuild_base(head: bytes, patch: str | None, status: str) -> bytes | None:
         return None
 
 
-async def _fetch_manifests(gh: InstallationAPI, pr: PullRef, files: list[dict[str, Any]], out: Fetched) -> None:
-    """Cargo.toml files that decide each Rust file's edition (checks/edition.py)."""
-    wanted = sorted({m for p in out.changed_paths for m in manifest_paths_for(p)})
+async def _use_manifests(gh: InstallationAPI, pr: PullRef, files: list[dict[str, Any]],
+                         at_head: dict[str, bytes | None], out: Fetched) -> None:
+    """Cargo.toml files that decide each Rust file's edition (checks/edition.py); base = head unless changed."""
     changed = {f["filename"] for f in files}
-    results = await _gather([lambda m=m: gh.content(pr.owner, pr.repo, m, pr.head_sha) for m in wanted])  # type: ignore[misc]
-    unchanged = {m: r for m, r in zip(wanted, results, strict=True) if r is not None}
-    for m, text in unchanged.items():
-        out.head_files.setdefault(m, text)
-        if m not in changed:
-            out.base_files.setdefault(m, text)
-    changed_manifests = [m for m in wanted if m in changed]
+    for m, text in at_head.items():
+        if text is not None:
+            out.head_files.setdefault(m, text)
+            if m not in changed:
+                out.base_files.setdefault(m, text)
+    changed_manifests = [m for m in at_head if m in changed]
     base = await _gather([lambda m=m: gh.content(pr.owner, pr.repo, m, pr.base_sha) for m in changed_manifests])  # type: ignore[misc]
     for m, text in zip(changed_manifests, base, strict=True):
         if text is not None:

@@ -20,10 +20,12 @@ from typing import Any
 import aiohttp
 import gidgethub
 import gidgethub.aiohttp
-from gidgethub import apps
+import jwt
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from bot import logging as blog
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 
 USER_AGENT = "blindspot-app"
 TOKEN_MARGIN_SECONDS = 300
@@ -153,6 +155,7 @@ class GitHubApp:
         self._limits: dict[int, Limits] = {}
         self.calls: Counter[str] = Counter()
         self.ensured_labels: set[str] = set()
+        self._key = load_key(settings.private_key)
         """`owner/repo:label` known to exist (bot/labels.py creates it once per process)."""
 
     def limits_for(self, installation_id: int) -> Limits:
@@ -173,13 +176,30 @@ class GitHubApp:
             cached = self._tokens.get(installation_id)
             if cached is not None and cached[1] - TOKEN_MARGIN_SECONDS > time.time():
                 return cached[0]
-            raw = await apps.get_installation_access_token(
-                InstallationAPI(self, installation_id, None), installation_id=str(installation_id),
-                app_id=self.settings.app_id, private_key=self.settings.private_key)
+            raw = await InstallationAPI(self, installation_id, None).post(
+                "/app/installations/{installation_id}/access_tokens", {"installation_id": installation_id},
+                data=b"", jwt=self.app_jwt())
             expires = datetime.fromisoformat(str(raw["expires_at"]).replace("Z", "+00:00")).timestamp()
             self._tokens[installation_id] = (str(raw["token"]), expires)
             log.info("installation token", installation_id=installation_id, expires_at=raw["expires_at"])
             return str(raw["token"])
+
+
+    def app_jwt(self) -> str:
+        """A 10-minute App JWT (RS256), issued 60 s in the past to allow for clock drift."""
+        now = int(time.time()) - 60
+        return jwt.encode({"iat": now, "exp": now + 600, "iss": self.settings.app_id}, self._key, algorithm="RS256")
+
+
+def load_key(pem: str) -> RSAPrivateKey:
+    """The App's private key, parsed once (parsing checks the key and takes a noticeable fraction of a second)."""
+    try:
+        key = load_pem_private_key(pem.encode(), password=None)
+    except (ValueError, TypeError) as e:
+        raise ConfigError(f"the GitHub App private key cannot be read: {e}") from None
+    if not isinstance(key, RSAPrivateKey):
+        raise ConfigError("the GitHub App private key must be an RSA key (GitHub Apps sign with RS256)")
+    return key
 
 
 def new_session(settings: Settings) -> aiohttp.ClientSession:

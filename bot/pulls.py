@@ -17,7 +17,7 @@ from gidgethub import routing, sansio
 import checks
 from bot import checkrun, repo_config
 from bot.context import JobContext, Outcome, PullRef
-from bot.fetch import fetch
+from bot.fetch import fetch, list_files
 from bot.github import InstallationAPI, is_transient
 from bot.intake import Intake, pull_ref
 from bot.store import Store
@@ -47,10 +47,10 @@ async def on_pull_request(event: sansio.Event, intake: Intake) -> None:
 async def run(gh: InstallationAPI, store: Store, pr: PullRef, log: Any) -> Outcome:
     state = await store.pull_state(pr.key, pr.installation_id)
     ctx = JobContext(gh=gh, store=store, pr=pr, state=state, config=repo_config.RepoConfig(), log=log)
-    config_text, _ = await asyncio.gather(gh.content(pr.owner, pr.repo, repo_config.PATH, pr.base_sha),
-                                          checkrun.start(ctx))
+    config_text, files, _ = await asyncio.gather(gh.content(pr.owner, pr.repo, repo_config.PATH, pr.base_sha),
+                                                 list_files(gh, pr), checkrun.start(ctx))
     ctx.config = repo_config.parse(config_text)
-    outcome = await _analyze(ctx)
+    outcome = await _analyze(ctx, files)
     from bot.features import PUBLISHERS  # features lists this module's router: import late
 
     try:
@@ -66,10 +66,10 @@ async def run(gh: InstallationAPI, store: Store, pr: PullRef, log: Any) -> Outco
     return outcome
 
 
-async def _analyze(ctx: JobContext) -> Outcome:
+async def _analyze(ctx: JobContext, files: list[dict[str, Any]]) -> Outcome:
     outcome = Outcome()
     try:
-        outcome.fetched = await fetch(ctx.gh, ctx.pr, ctx.config.options)
+        outcome.fetched = await fetch(ctx.gh, ctx.pr, ctx.config.options, files)
         f = outcome.fetched
         outcome.report = await asyncio.to_thread(checks.analyze, f.base_files, f.head_files, f.changed_paths,
                                                  ctx.config.options)

@@ -9,7 +9,6 @@ commented (state store, or the hidden markers when the store lost track) is neve
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from bot.context import JobContext, Outcome
 from bot.github import paged
@@ -119,26 +118,12 @@ async def _post(ctx: JobContext, plan: ReviewPlan) -> None:
     review = await ctx.gh.post("/repos/{owner}/{repo}/pulls/{number}/reviews", ctx.pr.url_vars, data={
         "commit_id": ctx.pr.head_sha, "event": "COMMENT", "body": review_body(plan, ctx.pr.head_sha),
         "comments": comments})
-    ids = await _comment_ids(ctx, int(review["id"])) if comments else {}
-    posted: dict[str, tuple[str, int | None]] = {
-        f.fingerprint: (f.rule, ids.get(f.fingerprint)) for f, _ in plan.inline}
+    # Comment ids are not read back here (one call fewer per push); `recover_commented` finds them
+    # from the markers when a feature needs them.
+    posted: dict[str, tuple[str, int | None]] = {f.fingerprint: (f.rule, None) for f, _ in plan.inline}
     posted.update({f.fingerprint: (f.rule, None) for f in plan.in_body})
     await ctx.store.save_commented(ctx.pr.key, ctx.pr.head_sha, int(review["id"]), posted)
     ctx.state.commented.update({fp: cid for fp, (_, cid) in posted.items()})
     ctx.state.review_pending_sha = ""
     await ctx.store.save_pull_state(ctx.state)
     ctx.log.info("review posted", review_id=review["id"], inline=len(plan.inline), in_body=len(plan.in_body))
-
-
-async def _comment_ids(ctx: JobContext, review_id: int) -> dict[str, int]:
-    """fingerprint -> comment id of this review's inline comments (for threads, later)."""
-    out: dict[str, int] = {}
-    comments: list[dict[str, Any]] = await paged(
-        ctx.gh, "/repos/{owner}/{repo}/pulls/{number}/comments{?per_page}", {**ctx.pr.url_vars, "per_page": 100}, 3000)
-    for c in comments:
-        if c.get("pull_request_review_id") != review_id:
-            continue
-        for m in find_markers(c.get("body")):
-            if m.kind == MARKER_KIND and m.fingerprint:
-                out[m.fingerprint] = int(c["id"])
-    return out

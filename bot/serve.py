@@ -41,10 +41,18 @@ class Running:
 @contextlib.asynccontextmanager
 async def running(settings: bconfig.Settings) -> AsyncIterator[Running]:
     """Open the database, start the worker and the HTTP server; stop all on exit."""
-    store = Store(settings.database_url)
-    await store.open()
     session = new_session(settings)
-    app = GitHubApp(session, settings)
+    try:
+        app = GitHubApp(session, settings)
+    except bconfig.ConfigError:
+        await session.close()
+        raise
+    store = Store(settings.database_url)
+    try:
+        await store.open()
+    except Exception:
+        await session.close()
+        raise
     worker = Worker(store, app, settings)
     runner = web.AppRunner(make_app(store, worker, settings.webhook_secret, settings.coalesce_seconds),
                            access_log=None, lingering_time=1.0)
@@ -85,6 +93,9 @@ def run_serve(args: argparse.Namespace | None = None) -> int:
     blog.configure(settings.log_level, settings.log_format)
     try:
         asyncio.run(_serve(settings))
+    except bconfig.ConfigError as e:
+        print(f"blindspot serve: {e}", file=sys.stderr)
+        return 2
     except OSError as e:
         print(f"blindspot serve: cannot start: {e.strerror or e}", file=sys.stderr)
         return 2

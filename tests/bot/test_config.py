@@ -9,8 +9,9 @@ import sys
 import pytest
 
 from bot.config import ConfigError, load
+from bot.demo import key_pair
 
-KEY = "-----BEGIN RSA PRIVATE KEY-----\nabc\n-----END RSA PRIVATE KEY-----\n"
+KEY = key_pair()[0]
 GOOD = {"BLINDSPOT_APP_ID": "1", "BLINDSPOT_PRIVATE_KEY": KEY, "BLINDSPOT_WEBHOOK_SECRET": "s"}
 
 

@@ -11,11 +11,12 @@ import pytest
 import sqlalchemy as sa
 
 from bot.config import Settings
+from bot.demo import key_pair
 from bot.serve import running
 from bot.store import jobs
 
 SECRET = b"It's a Secret to Everybody"
-KEY = "-----BEGIN RSA PRIVATE KEY-----\nabc\n-----END RSA PRIVATE KEY-----\n"
+KEY = key_pair()[0]
 
 
 def sign(body: bytes, secret: bytes = SECRET) -> str:
