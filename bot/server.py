@@ -18,7 +18,7 @@ from gidgethub import sansio
 from bot import features
 from bot import logging as blog
 from bot.intake import Intake
-from bot.store import Store
+from bot.store import Redelivery, Store
 
 MAX_BODY = 25 * 1024 * 1024
 log = blog.get("blindspot.server")
@@ -79,13 +79,15 @@ async def _accept(request: web.Request, event: sansio.Event) -> web.Response:
         log.info("webhook ignored")
         return _answer(202, status="ignored")
     store = request.app[STORE]
-    async with store.write() as conn:
-        if not await store.record_delivery(conn, event.delivery_id, event.event, event.data.get("action") or ""):
-            log.info("redelivery acknowledged")
-            return _answer(200, status="duplicate")
-        intake = Intake(conn=conn, store=store, delivery_id=event.delivery_id,
-                        coalesce_seconds=request.app[COALESCE], log=log)
-        await features.router.dispatch(event, intake=intake)
+    try:
+        async with store.write() as conn:
+            await store.record_delivery(conn, event.delivery_id, event.event, event.data.get("action") or "")
+            intake = Intake(conn=conn, store=store, delivery_id=event.delivery_id,
+                            coalesce_seconds=request.app[COALESCE], log=log)
+            await features.router.dispatch(event, intake=intake)
+    except Redelivery:
+        log.info("redelivery acknowledged")
+        return _answer(200, status="duplicate")
     if intake.enqueued:
         request.app[WORKER].wake()
     log.info("webhook accepted", jobs=intake.enqueued)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.exc
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -41,6 +42,7 @@ jobs = sa.Table(
     sa.Column("payload", sa.Text, nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("coalesced", sa.Integer, nullable=False, server_default="0"),
     sa.Column("not_before", sa.Float, nullable=False),
     sa.Column("lease_until", sa.Float, nullable=False, server_default="0"),
     sa.Column("owner", sa.String(64), nullable=False, server_default=""),
@@ -81,6 +83,10 @@ installations = sa.Table(
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("updated_at", sa.Float, nullable=False),
 )
+
+
+class Redelivery(Exception):
+    """A delivery id already recorded: acknowledge it and do nothing."""
 
 
 @dataclass
@@ -137,14 +143,13 @@ class Store:
         async with self.write_lock, self.engine.begin() as conn:
             yield conn
 
-    async def record_delivery(self, conn: AsyncConnection, delivery_id: str, event_name: str, action: str) -> bool:
-        """False when this delivery id was seen before (a redelivery)."""
-        seen = await conn.execute(sa.select(deliveries.c.delivery_id).where(deliveries.c.delivery_id == delivery_id))
-        if seen.first() is not None:
-            return False
-        await conn.execute(deliveries.insert().values(
-            delivery_id=delivery_id, event=event_name, action=action, received_at=time.time()))
-        return True
+    async def record_delivery(self, conn: AsyncConnection, delivery_id: str, event_name: str, action: str) -> None:
+        """Record a delivery; raises Redelivery when its id was seen before (the transaction must end)."""
+        try:
+            await conn.execute(deliveries.insert().values(
+                delivery_id=delivery_id, event=event_name, action=action, received_at=time.time()))
+        except sa.exc.IntegrityError:
+            raise Redelivery(delivery_id) from None
 
     async def record_installation(self, conn: AsyncConnection, installation_id: int, account: str,
                                   repos: list[str] | None, active: bool) -> None:

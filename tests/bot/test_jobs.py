@@ -8,7 +8,7 @@ import pytest
 
 from bot import jobs
 from bot.jobs import Queue
-from bot.store import Store
+from bot.store import Redelivery, Store
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ async def test_queued_jobs_of_one_pr_coalesce_to_the_newest_payload(store):
     assert {i for i, _ in ids} == {ids[0][0]}
     assert [c for _, c in ids] == [False] + [True] * 9
     job = await Queue(store, 30).claim()
-    assert job is not None and job.payload["head"] == "sha9" and job.payload["coalesced"] == 9
+    assert job is not None and job.payload["head"] == "sha9" and job.coalesced == 9
 
 
 async def test_jobs_of_one_pr_never_run_at_the_same_time(store):
@@ -72,7 +72,11 @@ async def test_closing_drops_queued_work(store):
     assert await Queue(store, 30).claim() is None
 
 
-async def test_redelivery_is_recognised(store):
+async def test_redelivery_is_recognised_and_its_transaction_undone(store):
     async with store.write() as conn:
-        assert await store.record_delivery(conn, "d1", "pull_request", "opened")
-        assert not await store.record_delivery(conn, "d1", "pull_request", "opened")
+        await store.record_delivery(conn, "d1", "pull_request", "opened")
+    with pytest.raises(Redelivery):
+        async with store.write() as conn:
+            await jobs.enqueue(conn, "o/r#1", "analyze", {"head": "a"})
+            await store.record_delivery(conn, "d1", "pull_request", "opened")
+    assert await Queue(store, 30).claim() is None
