@@ -26,6 +26,8 @@ class Intake:
     coalesce_seconds: float
     log: Any
     enqueued: list[int] = field(default_factory=list)
+    new_jobs: int = 0
+    """Jobs inserted (not folded into a queued one): the worker must look at the queue again."""
 
     async def analyze(self, pr: PullRef, *, rerun: bool = False, wait_for_burst: bool = False) -> None:
         """Queue an analysis of `pr` (folded into the PR's queued job if there is one)."""
@@ -33,6 +35,7 @@ class Intake:
         job_id, coalesced = await jobs.enqueue(self.conn, pr.key, ANALYZE, {"pr": pr.to_json(), "rerun": rerun},
                                                delivery_id=self.delivery_id, delay=delay)
         self.enqueued.append(job_id)
+        self.new_jobs += 0 if coalesced else 1
         self.log.info("job enqueued", job_id=job_id, coalesced=coalesced, head_sha=pr.head_sha)
 
     async def drop(self, key: str) -> None:

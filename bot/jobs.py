@@ -96,6 +96,13 @@ class Queue:
         return Job(id=row.id, pr_key=row.pr_key, kind=row.kind, payload=json.loads(row.payload),
                    attempts=row.attempts + 1, delivery_id=row.delivery_id, coalesced=row.coalesced)
 
+    async def next_due(self) -> float | None:
+        """When the earliest queued job becomes due (read-only; the claim decides)."""
+        async with self.store.engine.connect() as conn:
+            query = sa.select(sa.func.min(jobs.c.not_before)).where(jobs.c.status == QUEUED)
+            due = (await conn.execute(query)).scalar()
+        return None if due is None else float(due)
+
     async def renew(self, job: Job) -> None:
         async with self.store.write() as conn:
             await conn.execute(jobs.update().where((jobs.c.id == job.id) & (jobs.c.owner == self.owner)).values(

@@ -88,7 +88,7 @@ async def _accept(request: web.Request, event: sansio.Event) -> web.Response:
     except Redelivery:
         log.info("redelivery acknowledged")
         return _answer(200, status="duplicate")
-    if intake.enqueued:
+    if intake.new_jobs:
         request.app[WORKER].wake()
     log.info("webhook accepted", jobs=intake.enqueued)
     return _answer(202, status="accepted", jobs=intake.enqueued)

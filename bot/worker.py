@@ -38,43 +38,67 @@ class Worker:
         self.settings = settings
         self.queue = Queue(store, settings.lease_seconds)
         self._wake = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
+        self._slots = asyncio.Semaphore(settings.workers)
+        self._scheduler: asyncio.Task[None] | None = None
+        self._jobs: set[asyncio.Task[None]] = set()
         self.jobs_run = 0
 
     @property
     def running(self) -> bool:
-        return bool(self._tasks) and not all(t.done() for t in self._tasks)
+        return self._scheduler is not None and not self._scheduler.done()
 
     def start(self) -> None:
-        self._tasks = [asyncio.create_task(self._loop(i)) for i in range(self.settings.workers)]
+        self._scheduler = asyncio.create_task(self._schedule())
 
     async def stop(self) -> None:
-        for t in self._tasks:
+        tasks = [t for t in (self._scheduler, *self._jobs) if t is not None]
+        for t in tasks:
             t.cancel()
-        for t in self._tasks:
+        for t in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await t
-        self._tasks = []
+        self._scheduler, self._jobs = None, set()
 
     def wake(self) -> None:
+        """A new job was queued or a PR became free: look at the queue now."""
         self._wake.set()
 
-    async def _loop(self, slot: int) -> None:
+    async def _schedule(self) -> None:
+        """One loop claims jobs while a slot is free; each job runs in its own task."""
         while True:
+            await self._slots.acquire()
+            self._wake.clear()
             try:
                 job = await self.queue.claim()
             except Exception as e:  # the database hiccupped: wait and try again
                 log.error("claim failed", error=repr(e))
                 job = None
             if job is None:
+                self._slots.release()
                 await self._idle()
                 continue
+            task = asyncio.create_task(self._run_in_slot(job))
+            self._jobs.add(task)
+            task.add_done_callback(self._jobs.discard)
+
+    async def _run_in_slot(self, job: Job) -> None:
+        try:
             await self._run(job)
+        finally:
+            self._slots.release()
+            self.wake()
 
     async def _idle(self) -> None:
-        self._wake.clear()
+        """Sleep until woken, until the next queued job is due, or `poll_seconds` (leases of dead processes)."""
+        timeout = self.settings.poll_seconds
+        try:
+            due = await self.queue.next_due()
+        except Exception:
+            due = None
+        if due is not None and due > time.time():  # a due job we could not claim waits for its PR's job
+            timeout = min(timeout, due - time.time() + 0.005)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), self.settings.poll_seconds)
+            await asyncio.wait_for(self._wake.wait(), timeout)
 
     async def _run(self, job: Job) -> None:
         pr = PullRef.from_json(job.payload["pr"])
