@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
 import subprocess
@@ -58,36 +59,54 @@ async def _standin(prs: int, files: int) -> tuple[GitHubStandIn, str]:
     return standin, private
 
 
-def _server(standin: GitHubStandIn, private: str, tmp: str) -> tuple[subprocess.Popen[bytes], str]:
-    env = {**os.environ, "BLINDSPOT_APP_ID": "1", "BLINDSPOT_PRIVATE_KEY": private, "BLINDSPOT_WEBHOOK_SECRET": SECRET,
-           "BLINDSPOT_DATABASE_URL": f"sqlite:///{tmp}/bench.db", "BLINDSPOT_GITHUB_URL": standin.url, "PORT": "0",
-           "BLINDSPOT_HOST": "127.0.0.1", "BLINDSPOT_LOG_LEVEL": "warning", "PYTHONPATH": str(ROOT)}
-    log = Path(tmp) / "serve.log"
-    env["BLINDSPOT_LOG_LEVEL"] = "info"
-    proc = subprocess.Popen([sys.executable, "-m", "bot.serve"], env=env, stderr=log.open("wb"), cwd=ROOT)
-    for _ in range(300):
+def _child(args: list[str], tmp: str, name: str,
+           env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """Start a child process and wait for the `"port": N` its log announces."""
+    log = Path(tmp) / f"{name}.log"
+    proc = subprocess.Popen([sys.executable, *args], env={**os.environ, **(env or {}), "PYTHONPATH": str(ROOT)},
+                            stderr=log.open("wb"), stdout=subprocess.DEVNULL, cwd=ROOT)
+    for _ in range(600):
         for line in log.read_text().splitlines():
-            if '"serving"' in line:
-                return proc, "http://127.0.0.1:" + line.split('"port": ')[1].split(",")[0]
+            if '"port": ' in line:
+                return proc, "http://127.0.0.1:" + line.split('"port": ')[1].split(",")[0].split("}")[0]
         time.sleep(0.05)
-    raise SystemExit("server did not start:\n" + log.read_text())
+    proc.kill()
+    raise SystemExit(f"{name} did not start:\n" + log.read_text())
 
 
-async def ack_latency(rate: float, seconds: float) -> dict[str, Any]:
+async def _standin_child(tmp: str) -> None:
+    """Child process: the stand-in with 10 PRs; writes the key and payloads, serves until killed."""
     standin, private = await _standin(prs=10, files=2)
     payloads = [pull_request_payload(standin, OWNER, REPO, n + 1, action="synchronize", installation_id=1)
                 for n in range(10)]
+    Path(tmp, "standin.json").write_text(json.dumps({"private": private, "payloads": payloads}))
+    print(json.dumps({"port": int(standin.url.rsplit(":", 1)[1])}), file=sys.stderr, flush=True)
+    await asyncio.Event().wait()
+
+
+async def ack_latency(rate: float, seconds: float) -> dict[str, Any]:
+    """Load generator, stand-in and server each in their own process (2 cores: they still share them)."""
     with tempfile.TemporaryDirectory() as tmp:
-        proc, url = _server(standin, private, tmp)
+        gh, gh_url = _child([__file__, "--standin-child", tmp], tmp, "standin")
+        data = json.loads(Path(tmp, "standin.json").read_text())
+        env = {"BLINDSPOT_APP_ID": "1", "BLINDSPOT_PRIVATE_KEY": data["private"], "BLINDSPOT_WEBHOOK_SECRET": SECRET,
+               "BLINDSPOT_DATABASE_URL": f"sqlite:///{tmp}/bench.db", "BLINDSPOT_GITHUB_URL": gh_url, "PORT": "0",
+               "BLINDSPOT_HOST": "127.0.0.1", "BLINDSPOT_LOG_LEVEL": "info"}
+        server, url = _child(["-m", "bot.serve"], tmp, "serve", env)
         try:
-            latencies, statuses = await _fire(url, payloads, rate, seconds)
+            latencies, statuses = await _fire(url, data["payloads"], rate, seconds)
+            served = Path(tmp, "serve.log").read_text()
+            jobs = served.count('"check run completed"')
+            inside = sorted(float(line.split('"ms": ')[1].split(",")[0].split("}")[0])
+                            for line in served.splitlines() if '"webhook answered"' in line)
         finally:
-            proc.terminate()
-            proc.wait(10)
-    await standin.stop()
+            for proc in (server, gh):
+                proc.terminate()
+                proc.wait(10)
     ms = sorted(x * 1000 for x in latencies)
     return {"deliveries": len(ms), "p50_ms": statistics.median(ms), "p99_ms": ms[int(len(ms) * 0.99) - 1],
-            "max_ms": ms[-1], "non_202": sum(1 for s in statistics_ok(statuses))}
+            "max_ms": ms[-1], "non_202": len(statistics_ok(statuses)), "analyses": jobs,
+            "handler_p50_ms": statistics.median(inside), "handler_p99_ms": inside[int(len(inside) * 0.99) - 1]}
 
 
 def statistics_ok(statuses: list[int]) -> list[int]:
@@ -97,6 +116,7 @@ def statistics_ok(statuses: list[int]) -> list[int]:
 async def _fire(url: str, payloads: list[dict[str, Any]], rate: float, seconds: float) -> tuple[list[float], list[int]]:
     latencies: list[float] = []
     statuses: list[int] = []
+    sent: list[tuple[float, float]] = []
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)) as http:
         async def one(i: int) -> None:
             body, headers = build_delivery("pull_request", payloads[i % len(payloads)], SECRET)
@@ -105,6 +125,7 @@ async def _fire(url: str, payloads: list[dict[str, Any]], rate: float, seconds: 
                 await resp.read()
                 statuses.append(resp.status)
             latencies.append(time.perf_counter() - t)
+            sent.append((t - start, latencies[-1]))
 
         start = time.perf_counter()
         tasks = []
@@ -114,6 +135,9 @@ async def _fire(url: str, payloads: list[dict[str, Any]], rate: float, seconds: 
                 await asyncio.sleep(delay)
             tasks.append(asyncio.create_task(one(i)))
         await asyncio.gather(*tasks)
+    if os.environ.get("BENCH_SPIKES"):
+        for at, lat in sorted(sent, key=lambda x: -x[1])[:15]:
+            print(f"  spike: sent at {at:6.2f} s, {lat * 1000:6.1f} ms")
     return latencies, statuses
 
 
@@ -149,7 +173,11 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=30)
     ap.add_argument("--latency", type=float, default=0.05)
     ap.add_argument("--only", choices=("ack", "review"))
+    ap.add_argument("--standin-child", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.standin_child:
+        asyncio.run(_standin_child(args.standin_child))
+        return
     if args.only != "ack":
         for r in asyncio.run(review_time(args.latency)):
             print(f"(b) 20-file PR ({r['run']}), +{args.latency * 1000:.0f} ms per GitHub call: webhook -> review "
@@ -158,7 +186,9 @@ def main() -> None:
     if args.only != "review":
         a = asyncio.run(ack_latency(args.rate, args.seconds))
         print(f"(a) {a['deliveries']} deliveries at {args.rate:.0f}/s: ack p50 {a['p50_ms']:.1f} ms, "
-              f"p99 {a['p99_ms']:.1f} ms, max {a['max_ms']:.1f} ms, non-202 answers {a['non_202']}")
+              f"p99 {a['p99_ms']:.1f} ms, max {a['max_ms']:.1f} ms, non-202 answers {a['non_202']}; "
+              f"{a['analyses']} analyses ran meanwhile (bursts coalesced); inside the handler: "
+              f"p50 {a['handler_p50_ms']:.1f} ms, p99 {a['handler_p99_ms']:.1f} ms")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 from typing import Any
 
 import structlog
@@ -63,11 +64,14 @@ async def webhooks(request: web.Request) -> web.Response:
         data = json.loads(body)
     except ValueError:
         return _answer(400, error="body is not JSON")
+    started = time.perf_counter()
     structlog.contextvars.bind_contextvars(delivery_id=delivery, event=event, action=data.get("action"),
                                            repo=(data.get("repository") or {}).get("full_name"),
                                            pr=(data.get("pull_request") or {}).get("number"))
     try:
-        return await _accept(request, sansio.Event(data, event=event, delivery_id=delivery))
+        response = await _accept(request, sansio.Event(data, event=event, delivery_id=delivery))
+        log.info("webhook answered", status=response.status, ms=round((time.perf_counter() - started) * 1000, 2))
+        return response
     finally:
         structlog.contextvars.clear_contextvars()
 
@@ -90,7 +94,6 @@ async def _accept(request: web.Request, event: sansio.Event) -> web.Response:
         return _answer(200, status="duplicate")
     if intake.new_jobs:
         request.app[WORKER].wake()
-    log.info("webhook accepted", jobs=intake.enqueued)
     return _answer(202, status="accepted", jobs=intake.enqueued)
 
 

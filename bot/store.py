@@ -126,6 +126,11 @@ class Store:
             elif current > SCHEMA_VERSION:
                 raise RuntimeError(f"database schema {current} is newer than this Blindspot ({SCHEMA_VERSION})")
 
+    async def checkpoint(self) -> None:
+        """Copy the WAL into the database without blocking writers (its fsync would stall a commit)."""
+        async with self.engine.connect() as conn:
+            await conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+
     async def close(self) -> None:
         await self.engine.dispose()
 
@@ -211,4 +216,5 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints run in `checkpoint()`, off the commit path
     cur.close()

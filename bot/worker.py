@@ -22,6 +22,7 @@ from bot.jobs import DONE, FAILED, Job, Queue
 from bot.store import Store
 
 log = blog.get("blindspot.worker")
+CHECKPOINT_SECONDS = 5.0
 
 
 def decide_retry(attempts: int, max_attempts: int, base: float, hint: float = 0.0) -> float | None:
@@ -40,6 +41,7 @@ class Worker:
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(settings.workers)
         self._scheduler: asyncio.Task[None] | None = None
+        self._maintenance: asyncio.Task[None] | None = None
         self._jobs: set[asyncio.Task[None]] = set()
         self.jobs_run = 0
 
@@ -49,15 +51,16 @@ class Worker:
 
     def start(self) -> None:
         self._scheduler = asyncio.create_task(self._schedule())
+        self._maintenance = asyncio.create_task(self._checkpoints())
 
     async def stop(self) -> None:
-        tasks = [t for t in (self._scheduler, *self._jobs) if t is not None]
+        tasks = [t for t in (self._scheduler, self._maintenance, *self._jobs) if t is not None]
         for t in tasks:
             t.cancel()
         for t in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await t
-        self._scheduler, self._jobs = None, set()
+        self._scheduler, self._maintenance, self._jobs = None, None, set()
 
     def wake(self) -> None:
         """A new job was queued or a PR became free: look at the queue now."""
@@ -80,6 +83,14 @@ class Worker:
             task = asyncio.create_task(self._run_in_slot(job))
             self._jobs.add(task)
             task.add_done_callback(self._jobs.discard)
+
+    async def _checkpoints(self) -> None:
+        while True:
+            await asyncio.sleep(CHECKPOINT_SECONDS)
+            try:
+                await self.store.checkpoint()
+            except Exception as e:
+                log.warning("checkpoint failed", error=repr(e))
 
     async def _run_in_slot(self, job: Job) -> None:
         try:
