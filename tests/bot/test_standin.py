@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
+import hmac
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,6 +14,8 @@ import pytest
 
 from bot.sandbox import GitHubStandIn
 from bot.sandbox.auth import generate_key_pair, make_app_jwt
+from bot.sandbox.webhooks import build_delivery, issue_comment_payload, pull_request_payload
+from tests.webhook_schemas import validate_payload
 
 BASE_LIB = b"pub fn a() {}\n\npub fn b() -> u8 {\n    1\n}\n"
 HEAD_LIB = b"pub fn a() {}\n\npub unsafe fn b() -> u8 {\n    *std::ptr::null()\n}\n\npub fn c() {}\n"
@@ -256,3 +260,46 @@ async def test_calling_an_operation_outside_the_description_is_a_violation(gh: G
     assert status == 404
     assert gh.standin.violations == ["no operation in the description for POST /repos/octo/widgets/merges"]
     gh.standin.violations.clear()
+
+
+@pytest.mark.parametrize("action", ["opened", "synchronize", "reopened", "ready_for_review"])
+async def test_pull_request_payloads_pass_the_webhook_schemas(gh: GitHub, action: str) -> None:
+    gh.standin.push("octo", "widgets", 7, {"src/extra.rs": b"pub fn e() {}\n"})
+    payload = pull_request_payload(gh.standin, "octo", "widgets", 7, action, installation_id=1)
+    validate_payload("pull_request", action, payload)
+    pr = payload["pull_request"]
+    repo = gh.standin.world.repo("octo", "widgets")
+    assert (payload["number"], pr["head"]["sha"], pr["base"]["ref"]) == (7, repo.branches["feature"], "main")
+    assert payload["repository"]["full_name"] == "octo/widgets" and payload["installation"]["id"] == 1
+    if action == "synchronize":
+        assert payload["after"] == repo.branches["feature"] != payload["before"]
+
+
+async def test_issue_comment_payload_passes_the_webhook_schemas(gh: GitHub) -> None:
+    comment = gh.standin.add_comment("octo", "widgets", 7, "bob", "/blindspot approve all")
+    payload = issue_comment_payload(gh.standin, "octo", "widgets", 7, comment)
+    validate_payload("issue_comment", "created", payload)
+    assert payload["comment"]["body"] == "/blindspot approve all"
+    assert payload["issue"]["pull_request"]["url"].endswith("/repos/octo/widgets/pulls/7")
+    assert payload["sender"]["login"] == "bob"
+
+
+def test_schema_check_catches_a_broken_payload() -> None:
+    payload = issue_comment_payload_shape()
+    del payload["comment"]["id"]
+    with pytest.raises(AssertionError, match="comment"):
+        validate_payload("issue_comment", "created", payload)
+
+
+def issue_comment_payload_shape() -> dict[str, Any]:
+    from bot.sandbox.webhooks import template
+
+    return template("issue_comment", "created")
+
+
+def test_delivery_is_signed_like_github() -> None:
+    body, headers = build_delivery("ping", {"zen": "Keep it logically awesome."}, "s3cret", delivery_id="d-1")
+    expected = hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+    assert headers["X-Hub-Signature-256"] == f"sha256={expected}"
+    assert (headers["X-GitHub-Event"], headers["X-GitHub-Delivery"]) == ("ping", "d-1")
+    assert headers["User-Agent"].startswith("GitHub-Hookshot/")
