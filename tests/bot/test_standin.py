@@ -303,3 +303,131 @@ def test_delivery_is_signed_like_github() -> None:
     assert headers["X-Hub-Signature-256"] == f"sha256={expected}"
     assert (headers["X-GitHub-Event"], headers["X-GitHub-Delivery"]) == ("ping", "d-1")
     assert headers["User-Agent"].startswith("GitHub-Hookshot/")
+
+
+async def test_review_comment_lifecycle(gh: GitHub) -> None:
+    comments = [{"path": "src/lib.rs", "line": 3, "body": "first"}]
+    await gh.call("POST", "/repos/octo/widgets/pulls/7/reviews", json={"event": "COMMENT", "comments": comments})
+    [comment] = gh.standin.review_comments("octo", "widgets", 7)
+    path = f"/repos/octo/widgets/pulls/comments/{comment['id']}"
+    status, edited, _ = await gh.call("PATCH", path, json={"body": "edited"})
+    assert (status, edited["body"]) == (200, "edited")
+    status, reply, _ = await gh.call("POST", f"/repos/octo/widgets/pulls/7/comments/{comment['id']}/replies",
+                                     json={"body": "fixed in abc"})
+    assert (status, reply["in_reply_to_id"], reply["line"]) == (201, comment["id"], 3)
+    status, _, _ = await gh.call("POST", f"/repos/octo/widgets/pulls/7/comments/{reply['id']}/replies",
+                                 json={"body": "nested"})
+    assert status == 422
+    status, reaction, _ = await gh.call("POST", f"{path}/reactions", json={"content": "rocket"})
+    assert (status, reaction["content"]) == (201, "rocket")
+    status, _, _ = await gh.call("DELETE", path)
+    assert status == 204
+    assert [c["id"] for c in gh.standin.review_comments("octo", "widgets", 7)] == [reply["id"]]
+    assert (await gh.call("DELETE", path))[0] == 404
+    _, reviews, _ = await gh.call("GET", "/repos/octo/widgets/pulls/7/reviews")
+    assert [r["state"] for r in reviews] == ["COMMENTED", "COMMENTED"]
+
+
+async def test_issue_comments_and_reactions(gh: GitHub) -> None:
+    command = gh.standin.add_comment("octo", "widgets", 7, "bob", "/blindspot help")
+    status, mine, _ = await gh.call("POST", "/repos/octo/widgets/issues/7/comments", json={"body": "summary"})
+    assert status == 201 and mine["user"]["login"] == "blindspot[bot]" and mine["user"]["type"] == "Bot"
+    status, updated, _ = await gh.call("PATCH", f"/repos/octo/widgets/issues/comments/{mine['id']}",
+                                       json={"body": "summary v2"})
+    assert (status, updated["body"]) == (200, "summary v2")
+    _, got, _ = await gh.call("GET", f"/repos/octo/widgets/issues/comments/{command['id']}")
+    assert got["body"] == "/blindspot help"
+    _, listed, _ = await gh.call("GET", "/repos/octo/widgets/issues/7/comments")
+    assert [c["body"] for c in listed] == ["/blindspot help", "summary v2"]
+    reaction_path = f"/repos/octo/widgets/issues/comments/{command['id']}/reactions"
+    assert (await gh.call("POST", reaction_path, json={"content": "+1"}))[0] == 201
+    assert (await gh.call("POST", reaction_path, json={"content": "+1"}))[0] == 200  # already reacted
+    assert (await gh.call("GET", "/repos/octo/widgets/issues/comments/999999"))[0] == 404
+
+
+async def test_collaborator_permission(gh: GitHub) -> None:
+    gh.standin.add_collaborator("octo", "widgets", "carol", "maintain")
+    _, body, _ = await gh.call("GET", "/repos/octo/widgets/collaborators/carol/permission")
+    assert (body["permission"], body["role_name"]) == ("write", "maintain")
+    _, body, _ = await gh.call("GET", "/repos/octo/widgets/collaborators/mallory/permission")
+    assert body["permission"] == "none"
+    _, body, _ = await gh.call("GET", "/repos/octo/widgets/collaborators/octo/permission")
+    assert body["permission"] == "admin"
+
+
+async def test_repo_installation_needs_an_app_jwt(gh: GitHub) -> None:
+    status, _, _ = await gh.call("GET", "/repos/octo/widgets/installation")
+    assert status == 401  # an installation token is not enough
+    jwt = make_app_jwt(1, gh.standin.private_key_pem or "")
+    app_auth = {"Authorization": f"Bearer {jwt}"}
+    status, body, _ = await gh.call("GET", "/repos/octo/widgets/installation", headers=app_auth)
+    assert (status, body["id"], body["account"]["login"]) == (200, 1, "octo")
+
+
+async def test_other_installations_repos_are_invisible(gh: GitHub) -> None:
+    gh.standin.add_installation(2, "other")
+    gh.standin.add_repo("other", "secret", 2)
+    assert (await gh.call("GET", "/repos/other/secret/contents/README.md"))[0] == 404
+
+
+async def test_expired_token_is_refused(gh: GitHub) -> None:
+    gh.standin.auth.tokens[gh.token].expires_at = 0
+    assert (await gh.call("GET", "/repos/octo/widgets/pulls/7"))[0] == 401
+
+
+async def test_requested_reviewers(gh: GitHub) -> None:
+    gh.standin.add_collaborator("octo", "widgets", "carol", "write")
+    path = "/repos/octo/widgets/pulls/7/requested_reviewers"
+    status, _, _ = await gh.call("POST", path, json={"reviewers": ["carol"]})
+    assert status == 201
+    _, body, _ = await gh.call("GET", "/repos/octo/widgets/pulls/7/requested_reviewers")
+    assert [u["login"] for u in body["users"]] == ["carol"]
+    status, _, _ = await gh.call("POST", path, json={"reviewers": ["zed"]})
+    assert status == 422
+
+
+async def test_check_run_get_and_missing_sha(gh: GitHub) -> None:
+    status, _, _ = await gh.call("POST", "/repos/octo/widgets/check-runs", json={"name": "b", "head_sha": "0" * 40})
+    assert status == 422
+    head = gh.standin.world.repo("octo", "widgets").branches["feature"]
+    _, run, _ = await gh.call("POST", "/repos/octo/widgets/check-runs", json={"name": "b", "head_sha": head})
+    status, got, _ = await gh.call("GET", f"/repos/octo/widgets/check-runs/{run['id']}")
+    assert (status, got["status"], got["conclusion"]) == (200, "queued", None)
+
+
+async def test_diff_media_type(gh: GitHub) -> None:
+    status, text, headers = await gh.call("GET", "/repos/octo/widgets/pulls/7",
+                                          headers={"Accept": "application/vnd.github.diff"})
+    assert status == 200 and headers["Content-Type"].startswith("application/vnd.github.diff")
+    assert text.startswith("diff --git a/src/lib.rs b/src/lib.rs\n--- a/src/lib.rs\n+++ b/src/lib.rs\n@@ -1,5 +1,7 @@")
+
+
+async def test_list_files_stops_at_3000(gh: GitHub) -> None:
+    gh.standin.push("octo", "widgets", 7, {f"gen/f{i:04}.rs": b"x\n" for i in range(3005)})
+    _, first, headers = await gh.call("GET", "/repos/octo/widgets/pulls/7/files", params={"per_page": "100"})
+    assert first[0]["filename"] == "gen/f0000.rs"
+    assert links(headers)["last"].endswith("page=30")
+    _, last, _ = await gh.call("GET", "/repos/octo/widgets/pulls/7/files", params={"per_page": "100", "page": "30"})
+    assert len(last) == 100 and last[-1]["filename"] == "gen/f2999.rs"  # src/lib.rs sorts after the cut
+
+
+async def test_latency_is_added_to_every_call(gh: GitHub) -> None:
+    gh.standin.latency = 0.01
+    assert (await gh.call("GET", "/repos/octo/widgets/pulls/7"))[0] == 200
+
+
+def test_shipped_description_keeps_the_shared_operations_and_adds_the_rest() -> None:
+    import json
+    from pathlib import Path
+
+    from bot.sandbox.contract import load_description, operations
+    from bot.sandbox.routing import HANDLERS
+
+    shared_path = Path(__file__).resolve().parents[3] / "shared/github/openapi/rest-api.trimmed.json"
+    shared = json.loads(shared_path.read_text())
+    shipped = load_description()
+    for path, item in shared["paths"].items():
+        for method, op in item.items():
+            assert shipped["paths"][path][method] == op, op["operationId"]
+    assert set(HANDLERS) <= set(operations())
+    assert "pulls/request-reviewers" in shipped["info"]["x-source"]["additions"]["operations"]

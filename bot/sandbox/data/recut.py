@@ -32,6 +32,25 @@ ADDED_OPERATIONS = (
     "reactions/create-for-pull-request-review-comment",
 )
 PACKAGE = "npm package @octokit/openapi 23.0.2, file generated/api.github.com.json"
+UPSTREAM_COMMIT = "0000036e42b5e7121c2b1ac244cb7bba1d2f3914"
+# The republished copy replaces pulls/request-reviewers with an older hand-written operation (octokit/openapi
+# scripts/overrides/pulls-request-reviewers.json) that drops upstream's `anyOf`; these are upstream's values at
+# UPSTREAM_COMMIT (github/rest-api-description, descriptions/api.github.com/api.github.com.json).
+REQUEST_REVIEWERS_UPSTREAM = {
+    "description": (
+        "Requests reviews for a pull request from a given set of users and/or teams.\nThis endpoint triggers "
+        "[notifications](https://docs.github.com/github/managing-subscriptions-and-notifications-on-github/"
+        "about-notifications). Creating content too quickly using this endpoint may result in secondary rate "
+        "limiting. For more information, see \"[Rate limits for the API](https://docs.github.com/rest/using-the-"
+        "rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits)\" and \"[Best practices for using the "
+        "REST API](https://docs.github.com/rest/guides/best-practices-for-using-the-rest-api).\""
+    ),
+    "externalDocs": {
+        "description": "API method documentation",
+        "url": "https://docs.github.com/rest/pulls/review-requests#request-reviewers-for-a-pull-request",
+    },
+    "anyOf": [{"required": ["reviewers"]}, {"required": ["team_reviewers"]}],
+}
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
@@ -79,6 +98,14 @@ def copy_components(out: dict[str, Any], upstream: dict[str, Any], start: set[st
     return sorted(added)
 
 
+def restore_request_reviewers(op: dict[str, Any]) -> None:
+    """Put back upstream's text and its `anyOf` (reviewers or team_reviewers required) on pulls/request-reviewers."""
+    op["description"] = REQUEST_REVIEWERS_UPSTREAM["description"]
+    op["externalDocs"] = copy.deepcopy(REQUEST_REVIEWERS_UPSTREAM["externalDocs"])
+    schema = op["requestBody"]["content"]["application/json"]["schema"]
+    schema["anyOf"] = copy.deepcopy(REQUEST_REVIEWERS_UPSTREAM["anyOf"])
+
+
 def recut(trimmed: dict[str, Any], upstream: dict[str, Any]) -> dict[str, Any]:
     """The trimmed document extended with ADDED_OPERATIONS and their components."""
     out = copy.deepcopy(trimmed)
@@ -90,6 +117,8 @@ def recut(trimmed: dict[str, Any], upstream: dict[str, Any]) -> dict[str, Any]:
             continue
         path, method, op = find_operation(upstream, operation_id)
         op = {k: v for k, v in copy.deepcopy(op).items() if k != "x-octokit"}
+        if operation_id == "pulls/request-reviewers":
+            restore_request_reviewers(op)
         out["paths"].setdefault(path, {})[method] = op
         operations_listed.append(operation_id)
         added_ops.append(operation_id)
@@ -99,7 +128,12 @@ def recut(trimmed: dict[str, Any], upstream: dict[str, Any]) -> dict[str, Any]:
         "copy_used": PACKAGE,
         "operations": added_ops,
         "components": components,
-        "edits": ["x-octokit removed from each added operation; otherwise copied as published"],
+        "edits": [
+            "x-octokit removed from each added operation; otherwise copied as published",
+            "pulls/request-reviewers: the republished copy replaces this operation with an older hand-written one "
+            f"(no anyOf, old text); description, externalDocs and the body's anyOf restored from upstream commit "
+            f"{UPSTREAM_COMMIT}",
+        ],
         "script": "bot/sandbox/data/recut.py",
     }
     return out
