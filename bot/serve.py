@@ -52,6 +52,7 @@ async def running(settings: bconfig.Settings) -> AsyncIterator[Running]:
         await store.open()
     except Exception:
         await session.close()
+        await store.close()  # ends aiosqlite's thread before the loop closes (else it prints a traceback)
         raise
     worker = Worker(store, app, settings)
     runner = web.AppRunner(make_app(store, worker, settings.webhook_secret, settings.coalesce_seconds),

@@ -38,7 +38,11 @@ def open_pr(standin: Any, base: dict[str, bytes], head: dict[str, bytes], draft:
 
 async def send_pr_event(srv: Running, standin: Any, number: int, action: str = "opened",
                         delivery_id: str | None = None, **extra: Any) -> tuple[int, dict[str, Any]]:
-    payload = {**pull_request_payload(standin, OWNER, REPO, number, action=action, installation_id=1), **extra}
+    shaped = action if action in ("opened", "synchronize", "reopened", "ready_for_review") else "synchronize"
+    payload = {**pull_request_payload(standin, OWNER, REPO, number, action=shaped, installation_id=1), **extra}
+    payload["action"] = action  # closed/edited: same shape, GitHub's example set has no template for them
+    if action == "closed":
+        payload["pull_request"] = {**payload["pull_request"], "state": "closed"}
     return await deliver(srv.url, "pull_request", payload, delivery_id)
 
 

@@ -37,7 +37,7 @@ def test_serve_refuses_to_start_without_a_secret_in_one_line():
     env.update({**GOOD, "BLINDSPOT_WEBHOOK_SECRET": ""})
     proc = subprocess.run([sys.executable, "-c", "import sys; from bot.serve import run_serve; sys.exit(run_serve())"],
                           env=env, capture_output=True, text=True, timeout=30)
-    assert proc.returncode == 2
+    assert proc.returncode == 2, proc.stderr
     assert proc.stderr.count("\n") == 1 and "BLINDSPOT_WEBHOOK_SECRET" in proc.stderr
     assert "Traceback" not in proc.stderr
 
@@ -47,5 +47,5 @@ def test_serve_refuses_a_database_it_cannot_open_in_one_line(tmp_path):
     env.update({**GOOD, "BLINDSPOT_DATABASE_URL": f"sqlite:///{tmp_path}/missing/dir/x.db", "PORT": "0"})
     proc = subprocess.run([sys.executable, "-c", "import sys; from bot.serve import run_serve; sys.exit(run_serve())"],
                           env=env, capture_output=True, text=True, timeout=30)
-    assert proc.returncode == 2
-    assert "cannot open the database" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.returncode == 2, proc.stderr
+    assert "cannot open the database" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
