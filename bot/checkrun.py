@@ -77,7 +77,7 @@ def _coverage(outcome: Outcome) -> list[str]:
     fetched = outcome.fetched
     cov = outcome.report.coverage if outcome.report else None
     parsed = len(cov.files_analyzed) if cov else 0
-    lines = [f"**Coverage:** {parsed} Rust file version(s) parsed out of {fetched.total_files} changed file(s)."]
+    lines = [f"**Coverage:** analysed {parsed} changed Rust file(s); the PR changes {fetched.total_files} file(s)."]
     skipped = {**fetched.skipped, **(cov.files_skipped if cov else {})}
     lines += [f"- skipped `{p}`: {why}" for p, why in sorted(skipped.items())]
     if cov and cov.files_with_parse_errors:

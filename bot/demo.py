@@ -208,11 +208,20 @@ async def _demo() -> int:
             print(f"Delivered signed pull_request.opened for {OWNER}/{REPO}#{world.number}: HTTP {status}\n")
             await wait_idle(world.server)
             print(report(world.standin, world.number))
-            calls = len(world.standin.calls)
-    print(f"\n{calls} GitHub calls, {time.monotonic() - started:.1f} s.")
-    return 0
+            calls, violations = len(world.standin.calls), list(world.standin.violations)
+    print(f"\n{calls} GitHub calls, {len(violations)} GitHub API contract violations, "
+          f"{time.monotonic() - started:.1f} s.")
+    for v in violations:
+        print(f"  violation: {v}")
+    return 1 if violations else 0
 
 
 def run_demo(args: argparse.Namespace | None = None) -> int:
     blog.configure("warning", "console")
     return asyncio.run(_demo())
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(run_demo())
