@@ -39,7 +39,7 @@ def decide_conclusion(outcome: Outcome, config: RepoConfig, draft: bool) -> str:
     return "neutral" if draft else config.conclusion
 
 
-def annotations(findings: list[Finding]) -> list[dict[str, Any]]:
+def annotations_for(findings: list[Finding]) -> list[dict[str, Any]]:
     return [{"path": f.path, "start_line": f.line, "end_line": max(f.end_line, f.line),
              "annotation_level": _LEVEL[f.severity.value], "title": f"{f.rule} ({f.short_id})",
              "message": f.message} for f in findings]
@@ -102,7 +102,7 @@ async def start(ctx: JobContext) -> None:
 
 async def complete(ctx: JobContext, outcome: Outcome) -> None:
     conclusion = decide_conclusion(outcome, ctx.config, ctx.pr.draft)
-    notes = annotations(outcome.findings)
+    notes = annotations_for(outcome.findings)
     output = {"title": _title(outcome), "summary": summary(outcome, ctx.config, ctx.pr.draft)}
     url = "/repos/{owner}/{repo}/check-runs/{check_run_id}"
     url_vars = {**ctx.pr.url_vars, "check_run_id": ctx.state.check_run_id}

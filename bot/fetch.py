@@ -56,7 +56,7 @@ async def fetch(gh: InstallationAPI, pr: PullRef, options: AnalyzeOptions,
     manifests = sorted({m for p in paths for m in manifest_paths_for(p)})
     blobs = [lambda f=f: _fetch_one(gh, pr, f, out) for f in rust]
     heads = [lambda m=m: gh.content(pr.owner, pr.repo, m, pr.head_sha) for m in manifests]
-    results = await _gather([*blobs, *heads])  # type: ignore[list-item]
+    results = await _gather([*blobs, *heads])
     await _use_manifests(gh, pr, files, dict(zip(manifests, results[len(blobs):], strict=True)), out)
     return out
 

@@ -53,7 +53,9 @@ async def enqueue(conn: AsyncConnection, key: str, kind: str, payload: dict[str,
     result = await conn.execute(jobs.insert().values(
         pr_key=key, kind=kind, payload=json.dumps(payload), status=QUEUED, attempts=0, not_before=now + delay,
         delivery_id=delivery_id, created_at=now, updated_at=now))
-    return int(result.inserted_primary_key[0]), False
+    key_row = result.inserted_primary_key
+    assert key_row is not None
+    return int(key_row[0]), False
 
 
 async def drop_queued(conn: AsyncConnection, key: str) -> int:
@@ -127,4 +129,4 @@ class Queue:
     async def counts(self) -> dict[str, int]:
         async with self.store.engine.connect() as conn:
             rows = (await conn.execute(sa.select(jobs.c.status, sa.func.count()).group_by(jobs.c.status))).all()
-        return {status: int(n) for status, n in rows}
+        return {str(row[0]): int(row[1]) for row in rows}

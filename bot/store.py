@@ -183,7 +183,7 @@ class Store:
             state = PullState(pr_key=pr_key, installation_id=row["installation_id"], analyzed_sha=row["analyzed_sha"],
                               check_run_id=row["check_run_id"], check_run_sha=row["check_run_sha"],
                               review_pending_sha=row["review_pending_sha"], label_applied=row["label_applied"])
-        state.commented = {fp: cid for fp, cid in fps}
+        state.commented = {str(row[0]): (None if row[1] is None else int(row[1])) for row in fps}
         return state
 
     async def save_pull_state(self, state: PullState) -> None:

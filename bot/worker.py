@@ -29,7 +29,7 @@ def decide_retry(attempts: int, max_attempts: int, base: float, hint: float = 0.
     """Seconds to wait before the next try, or None when the job has used its tries."""
     if attempts >= max_attempts:
         return None
-    return max(base * 2 ** (attempts - 1), hint)
+    return float(max(base * 2 ** (attempts - 1), hint))
 
 
 class Worker:
