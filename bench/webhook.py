@@ -146,7 +146,7 @@ async def review_time(latency: float, files: int = 20) -> list[dict[str, Any]]:
     standin, private = await _standin(prs=2, files=files)
     out = []
     with tempfile.TemporaryDirectory() as tmp:
-        async with running(demo_settings(standin.url, private, f"{tmp}/b.db")) as srv:
+        async with running(demo_settings(standin.url, private, f"{tmp}/b.db", analysis_processes=1)) as srv:
             standin.latency = latency
             for number, name in ((1, "cold"), (2, "warm")):
                 out.append({"run": name, **await _one_review(srv, standin, number)})

@@ -44,6 +44,8 @@ class Settings:
     """Longest in-request wait for a rate limit; longer waits become a job retry."""
     http_timeout_seconds: float = 30.0
     writes_per_minute: int = 80
+    analysis_processes: int = 1
+    """Processes that parse Rust (0: a thread of the server process)."""
 
 
 def _num(env: Mapping[str, str], name: str, default: float) -> float:
@@ -74,6 +76,9 @@ def _private_key(env: Mapping[str, str]) -> str:
 def check_database_url(url: str) -> str:
     """The URL if we can use it; only SQLite is wired today (PostgreSQL is the scale-out plan)."""
     if url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
+        folder = Path(url.removeprefix("sqlite:///")).parent
+        if not folder.is_dir():
+            raise ConfigError(f"BLINDSPOT_DATABASE_URL: cannot open the database: folder {folder} does not exist")
         return url
     if url.startswith(("postgresql://", "postgres://")):
         raise ConfigError("BLINDSPOT_DATABASE_URL: PostgreSQL is not supported by this version; use sqlite:///PATH")
@@ -111,4 +116,5 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         poll_seconds=_num(env, "BLINDSPOT_POLL_SECONDS", 1.0),
         max_rate_wait_seconds=_num(env, "BLINDSPOT_MAX_RATE_WAIT_SECONDS", 120.0),
         http_timeout_seconds=_num(env, "BLINDSPOT_HTTP_TIMEOUT_SECONDS", 30.0),
+        analysis_processes=max(0, int(_num(env, "BLINDSPOT_ANALYSIS_PROCESSES", 1))),
     )

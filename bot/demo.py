@@ -128,7 +128,8 @@ def demo_settings(github_url: str, private_key: str, db_path: str, **overrides: 
     values: dict[str, Any] = {
         "app_id": "1", "private_key": private_key, "webhook_secret": SECRET.encode(),
         "database_url": f"sqlite:///{db_path}", "github_url": github_url, "host": "127.0.0.1", "port": 0,
-        "poll_seconds": 0.05, "coalesce_seconds": 0.2, "retry_base_seconds": 0.2, "lease_seconds": 10.0,
+        "analysis_processes": 0, "poll_seconds": 0.05, "coalesce_seconds": 0.2, "retry_base_seconds": 0.2,
+        "lease_seconds": 10.0,
         **overrides}
     return Settings(**values)
 

@@ -22,7 +22,7 @@ async def on_installation(event: sansio.Event, intake: Intake) -> None:
 async def on_installation_repositories(event: sansio.Event, intake: Intake) -> None:
     data = event.data
     inst = data["installation"]
-    known = await intake.store.installation(int(inst["id"]))
+    known = intake.store.installation(intake.conn, int(inst["id"]))
     repos = set(known["repositories"] if known else [])
     repos |= {r["full_name"] for r in data.get("repositories_added") or []}
     repos -= {r["full_name"] for r in data.get("repositories_removed") or []}

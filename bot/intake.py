@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection
 
 from bot import jobs
 from bot.context import PullRef
@@ -20,7 +20,7 @@ ANALYZE = "analyze"
 
 @dataclass
 class Intake:
-    conn: AsyncConnection
+    conn: Connection
     store: Store
     delivery_id: str
     coalesce_seconds: float
@@ -32,19 +32,19 @@ class Intake:
     async def analyze(self, pr: PullRef, *, rerun: bool = False, wait_for_burst: bool = False) -> None:
         """Queue an analysis of `pr` (folded into the PR's queued job if there is one)."""
         delay = self.coalesce_seconds if wait_for_burst else 0.0
-        job_id, coalesced = await jobs.enqueue(self.conn, pr.key, ANALYZE, {"pr": pr.to_json(), "rerun": rerun},
+        job_id, coalesced = jobs.enqueue(self.conn, pr.key, ANALYZE, {"pr": pr.to_json(), "rerun": rerun},
                                                delivery_id=self.delivery_id, delay=delay)
         self.enqueued.append(job_id)
         self.new_jobs += 0 if coalesced else 1
         self.log.info("job enqueued", job_id=job_id, coalesced=coalesced, head_sha=pr.head_sha)
 
     async def drop(self, key: str) -> None:
-        dropped = await jobs.drop_queued(self.conn, key)
+        dropped = jobs.drop_queued(self.conn, key)
         self.log.info("pending work dropped", pr_key=key, jobs=dropped)
 
     async def record_installation(self, installation_id: int, account: str, repos: list[str] | None,
                                   active: bool) -> None:
-        await self.store.record_installation(self.conn, installation_id, account, repos, active)
+        self.store.record_installation(self.conn, installation_id, account, repos, active)
         self.log.info("installation recorded", installation_id=installation_id, active=active)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection
 
 from bot.store import Store, jobs
 
@@ -37,20 +37,20 @@ def pr_key(owner: str, repo: str, number: int) -> str:
     return f"{owner}/{repo}#{number}"
 
 
-async def enqueue(conn: AsyncConnection, key: str, kind: str, payload: dict[str, Any], *,
+def enqueue(conn: Connection, key: str, kind: str, payload: dict[str, Any], *,
                   delivery_id: str = "", delay: float = 0.0) -> tuple[int, bool]:
     """Queue a job, or give the PR's queued job this (newer) payload; returns (job id, coalesced).
 
     One UPDATE in the common case keeps the webhook answer fast (bench/WEBHOOK.md).
     """
     now = time.time()
-    folded = (await conn.execute(jobs.update().where(
+    folded = (conn.execute(jobs.update().where(
         (jobs.c.pr_key == key) & (jobs.c.status == QUEUED) & (jobs.c.kind == kind)).values(
         payload=json.dumps(payload), delivery_id=delivery_id, coalesced=jobs.c.coalesced + 1, updated_at=now,
     ).returning(jobs.c.id))).first()
     if folded is not None:
         return int(folded.id), True
-    result = await conn.execute(jobs.insert().values(
+    result = conn.execute(jobs.insert().values(
         pr_key=key, kind=kind, payload=json.dumps(payload), status=QUEUED, attempts=0, not_before=now + delay,
         delivery_id=delivery_id, created_at=now, updated_at=now))
     key_row = result.inserted_primary_key
@@ -58,9 +58,9 @@ async def enqueue(conn: AsyncConnection, key: str, kind: str, payload: dict[str,
     return int(key_row[0]), False
 
 
-async def drop_queued(conn: AsyncConnection, key: str) -> int:
+def drop_queued(conn: Connection, key: str) -> int:
     """Drop a PR's pending work (it was closed); a running job finishes on its own."""
-    done = await conn.execute(jobs.update().where((jobs.c.pr_key == key) & (jobs.c.status == QUEUED)).values(
+    done = conn.execute(jobs.update().where((jobs.c.pr_key == key) & (jobs.c.status == QUEUED)).values(
         status=DROPPED, updated_at=time.time()))
     return int(done.rowcount)
 

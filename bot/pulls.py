@@ -14,8 +14,8 @@ from typing import Any
 
 from gidgethub import routing, sansio
 
-import checks
 from bot import checkrun, repo_config
+from bot.analyzer import Analyzer
 from bot.context import JobContext, Outcome, PullRef
 from bot.fetch import fetch, list_files
 from bot.github import InstallationAPI, is_transient
@@ -44,13 +44,13 @@ async def on_pull_request(event: sansio.Event, intake: Intake) -> None:
         await intake.analyze(pr, wait_for_burst=action in _BURSTY)
 
 
-async def run(gh: InstallationAPI, store: Store, pr: PullRef, log: Any) -> Outcome:
+async def run(gh: InstallationAPI, store: Store, pr: PullRef, log: Any, analyzer: Analyzer) -> Outcome:
     state = await store.pull_state(pr.key, pr.installation_id)
     ctx = JobContext(gh=gh, store=store, pr=pr, state=state, config=repo_config.RepoConfig(), log=log)
     config_text, files, _ = await asyncio.gather(gh.content(pr.owner, pr.repo, repo_config.PATH, pr.base_sha),
                                                  list_files(gh, pr), checkrun.start(ctx))
     ctx.config = repo_config.parse(config_text)
-    outcome = await _analyze(ctx, files)
+    outcome = await _analyze(ctx, files, analyzer)
     from bot.features import PUBLISHERS  # features lists this module's router: import late
 
     try:
@@ -66,13 +66,12 @@ async def run(gh: InstallationAPI, store: Store, pr: PullRef, log: Any) -> Outco
     return outcome
 
 
-async def _analyze(ctx: JobContext, files: list[dict[str, Any]]) -> Outcome:
+async def _analyze(ctx: JobContext, files: list[dict[str, Any]], analyzer: Analyzer) -> Outcome:
     outcome = Outcome()
     try:
         outcome.fetched = await fetch(ctx.gh, ctx.pr, ctx.config.options, files)
         f = outcome.fetched
-        outcome.report = await asyncio.to_thread(checks.analyze, f.base_files, f.head_files, f.changed_paths,
-                                                 ctx.config.options)
+        outcome.report = await analyzer.analyze(f.base_files, f.head_files, f.changed_paths, ctx.config.options)
         ctx.log.info("analysed", files=len(f.changed_paths), findings=len(outcome.report.findings))
     except Exception as e:
         if is_transient(e):

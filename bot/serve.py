@@ -61,6 +61,7 @@ async def running(settings: bconfig.Settings) -> AsyncIterator[Running]:
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
     port = runner.addresses[0][1]
+    await worker.analyzer.warm_up()
     worker.start()
     log.info("serving", port=port, github=settings.github_url, database=settings.database_url)
     try:

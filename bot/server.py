@@ -84,8 +84,8 @@ async def _accept(request: web.Request, event: sansio.Event) -> web.Response:
         return _answer(202, status="ignored")
     store = request.app[STORE]
     try:
-        async with store.write() as conn:
-            await store.record_delivery(conn, event.delivery_id, event.event, event.data.get("action") or "")
+        async with store.intake() as conn:
+            store.record_delivery(conn, event.delivery_id, event.event, event.data.get("action") or "")
             intake = Intake(conn=conn, store=store, delivery_id=event.delivery_id,
                             coalesce_seconds=request.app[COALESCE], log=log)
             await features.router.dispatch(event, intake=intake)

@@ -15,6 +15,7 @@ import structlog
 
 from bot import logging as blog
 from bot import pulls
+from bot.analyzer import Analyzer
 from bot.config import Settings
 from bot.context import PullRef
 from bot.github import GitHubApp, Transient, is_transient
@@ -44,6 +45,7 @@ class Worker:
         self._maintenance: asyncio.Task[None] | None = None
         self._jobs: set[asyncio.Task[None]] = set()
         self.jobs_run = 0
+        self.analyzer = Analyzer(settings.analysis_processes)
 
     @property
     def running(self) -> bool:
@@ -61,6 +63,7 @@ class Worker:
             with contextlib.suppress(asyncio.CancelledError):
                 await t
         self._scheduler, self._maintenance, self._jobs = None, None, set()
+        self.analyzer.close()
 
     def wake(self) -> None:
         """A new job was queued or a PR became free: look at the queue now."""
@@ -128,7 +131,7 @@ class Worker:
     async def _attempt(self, job: Job, pr: PullRef) -> None:
         try:
             gh = await self.app.installation(pr.installation_id)
-            await pulls.run(gh, self.store, pr, log)
+            await pulls.run(gh, self.store, pr, log, self.analyzer)
             await self.queue.finish(job, DONE)
         except Exception as e:
             await self._failed(job, pr, e)

@@ -20,8 +20,8 @@ async def store(tmp_path):
 
 
 async def _enqueue(store, key, head, delay=0.0):
-    async with store.write() as conn:
-        return await jobs.enqueue(conn, key, "analyze", {"head": head}, delay=delay)
+    async with store.intake() as conn:
+        return jobs.enqueue(conn, key, "analyze", {"head": head}, delay=delay)
 
 
 async def test_queued_jobs_of_one_pr_coalesce_to_the_newest_payload(store):
@@ -67,16 +67,16 @@ async def test_a_retried_job_waits_for_its_backoff(store):
 
 async def test_closing_drops_queued_work(store):
     await _enqueue(store, "o/r#1", "a")
-    async with store.write() as conn:
-        assert await jobs.drop_queued(conn, "o/r#1") == 1
+    async with store.intake() as conn:
+        assert jobs.drop_queued(conn, "o/r#1") == 1
     assert await Queue(store, 30).claim() is None
 
 
 async def test_redelivery_is_recognised_and_its_transaction_undone(store):
-    async with store.write() as conn:
-        await store.record_delivery(conn, "d1", "pull_request", "opened")
+    async with store.intake() as conn:
+        store.record_delivery(conn, "d1", "pull_request", "opened")
     with pytest.raises(Redelivery):
-        async with store.write() as conn:
-            await jobs.enqueue(conn, "o/r#1", "analyze", {"head": "a"})
-            await store.record_delivery(conn, "d1", "pull_request", "opened")
+        async with store.intake() as conn:
+            jobs.enqueue(conn, "o/r#1", "analyze", {"head": "a"})
+            store.record_delivery(conn, "d1", "pull_request", "opened")
     assert await Queue(store, 30).claim() is None
