@@ -89,10 +89,10 @@ class Queue:
         ready = self._claimable(now)
         async with self.store.write() as conn:
             query = sa.select(jobs).where(ready & ~sa.exists(busy)).order_by(jobs.c.id).limit(1)
-            row = (await conn.execute(query)).first()
+            row = (conn.execute(query)).first()
             if row is None:
                 return None
-            await conn.execute(jobs.update().where(jobs.c.id == row.id).values(
+            conn.execute(jobs.update().where(jobs.c.id == row.id).values(
                 status=RUNNING, lease_until=now + self.lease, owner=self.owner, attempts=row.attempts + 1,
                 updated_at=now))
         return Job(id=row.id, pr_key=row.pr_key, kind=row.kind, payload=json.loads(row.payload),
@@ -107,21 +107,21 @@ class Queue:
 
     async def renew(self, job: Job) -> None:
         async with self.store.write() as conn:
-            await conn.execute(jobs.update().where((jobs.c.id == job.id) & (jobs.c.owner == self.owner)).values(
+            conn.execute(jobs.update().where((jobs.c.id == job.id) & (jobs.c.owner == self.owner)).values(
                 lease_until=time.time() + self.lease))
 
     async def finish(self, job: Job, status: str = DONE, error: str = "") -> None:
         async with self.store.write() as conn:
-            await conn.execute(jobs.update().where(jobs.c.id == job.id).values(
+            conn.execute(jobs.update().where(jobs.c.id == job.id).values(
                 status=status, last_error=error[:2000], lease_until=0, updated_at=time.time()))
 
     async def retry_later(self, job: Job, delay: float, error: str) -> bool:
         """Put a failed job back with a delay; False when a newer queued job of the PR supersedes it."""
         async with self.store.write() as conn:
-            newer = (await conn.execute(sa.select(jobs.c.id).where(
+            newer = (conn.execute(sa.select(jobs.c.id).where(
                 (jobs.c.pr_key == job.pr_key) & (jobs.c.status == QUEUED) & (jobs.c.id != job.id)))).first()
             status = DROPPED if newer is not None else QUEUED
-            await conn.execute(jobs.update().where(jobs.c.id == job.id).values(
+            conn.execute(jobs.update().where(jobs.c.id == job.id).values(
                 status=status, not_before=time.time() + delay, lease_until=0, last_error=error[:2000],
                 updated_at=time.time()))
         return newer is None

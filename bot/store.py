@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.exc
 from sqlalchemy import Connection, Engine, event
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 SCHEMA_VERSION = 1
 meta = sa.MetaData()
@@ -146,22 +146,19 @@ class Store:
             return False
 
     @asynccontextmanager
-    async def intake(self) -> AsyncIterator[Connection]:
-        """The webhook's write transaction: synchronous SQLite in the event loop thread.
+    async def write(self) -> AsyncIterator[Connection]:
+        """A write transaction: synchronous SQLite in the event loop thread, one writer at a time.
 
-        A few hundred microseconds of blocking beats the thread hand-offs of the async driver on
-        the one path whose latency GitHub watches (bench/WEBHOOK.md). The asyncio lock keeps it
-        from waiting on a worker transaction that needs the loop to finish.
+        A few hundred microseconds of blocking beats the thread hand-offs of the async driver,
+        and keeps webhook answers fast while jobs write (bench/WEBHOOK.md). Reads stay async.
+        The asyncio lock serialises writers of this process (SQLite has one writer anyway).
         """
         async with self.write_lock:
             with self.sync_engine.begin() as conn:
                 yield conn
 
-    @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncConnection]:
-        """One write transaction (serialised within this process)."""
-        async with self.write_lock, self.engine.begin() as conn:
-            yield conn
+    intake = write
+    """The webhook's transaction (bot/server.py): the same write path."""
 
     def record_delivery(self, conn: Connection, delivery_id: str, event_name: str, action: str) -> None:
         """Record a delivery; raises Redelivery when its id was seen before (the transaction must end)."""
@@ -207,9 +204,9 @@ class Store:
                   "updated_at": time.time()}
         async with self.write() as conn:
             mine = pull_requests.c.pr_key == state.pr_key
-            done = await conn.execute(pull_requests.update().where(mine).values(**values))
+            done = conn.execute(pull_requests.update().where(mine).values(**values))
             if done.rowcount == 0:
-                await conn.execute(pull_requests.insert().values(pr_key=state.pr_key, **values))
+                conn.execute(pull_requests.insert().values(pr_key=state.pr_key, **values))
 
     async def save_commented(self, pr_key: str, head_sha: str, review_id: int | None,
                              commented: dict[str, tuple[str, int | None]]) -> None:
@@ -217,10 +214,10 @@ class Store:
         async with self.write() as conn:
             for fp, (rule, comment_id) in commented.items():
                 key = (findings.c.pr_key == pr_key) & (findings.c.fingerprint == fp)
-                done = await conn.execute(
+                done = conn.execute(
                     findings.update().where(key).values(comment_id=comment_id, review_id=review_id))
                 if done.rowcount == 0:
-                    await conn.execute(findings.insert().values(pr_key=pr_key, fingerprint=fp, rule=rule,
+                    conn.execute(findings.insert().values(pr_key=pr_key, fingerprint=fp, rule=rule,
                                                                 head_sha=head_sha, review_id=review_id,
                                                                 comment_id=comment_id))
 
