@@ -431,3 +431,23 @@ def test_shipped_description_keeps_the_shared_operations_and_adds_the_rest() -> 
             assert shipped["paths"][path][method] == op, op["operationId"]
     assert set(HANDLERS) <= set(operations())
     assert "pulls/request-reviewers" in shipped["info"]["x-source"]["additions"]["operations"]
+
+
+async def test_file_level_comment_via_create_review_comment(gh: GitHub) -> None:
+    head = gh.standin.world.repo("octo", "widgets").branches["feature"]
+    comment = {"body": "whole file", "commit_id": head, "path": "src/lib.rs", "subject_type": "file"}
+    status, stored, _ = await gh.call("POST", "/repos/octo/widgets/pulls/7/comments", json=comment)
+    assert (status, stored["subject_type"], stored.get("line")) == (201, "file", None)
+    status, _, _ = await gh.call("POST", "/repos/octo/widgets/pulls/7/comments", json={**comment, "path": "README.md"})
+    assert status == 422  # not part of the pull request
+    status, reply, _ = await gh.call("POST", f"/repos/octo/widgets/pulls/7/comments/{stored['id']}/replies",
+                                     json={"body": "fixed"})
+    assert (status, reply["in_reply_to_id"]) == (201, stored["id"])
+
+
+async def test_create_review_refuses_comments_without_a_line(gh: GitHub) -> None:
+    comments = [{"path": "src/lib.rs", "body": "file level?", "subject_type": "file"}]
+    status, body, _ = await gh.call("POST", "/repos/octo/widgets/pulls/7/reviews",
+                                    json={"event": "COMMENT", "comments": comments})
+    assert status == 422 and "pulls/create-review-comment" in body["errors"][0]
+    assert gh.standin.reviews("octo", "widgets", 7) == []
