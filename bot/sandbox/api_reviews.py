@@ -126,7 +126,25 @@ def _store_comment(
 
 @operation("pulls/create-review-comment")
 async def create_review_comment(ctx: Ctx) -> Reply:
-    """One review comment outside a review: on lines (like create-review) or, with subject_type=file, on a file."""
+    """One review comment outside a review: on lines (like create-review) or, with subject_type=file, on a file.
+
+    This operation answers 422 as "Validation Failed" with error objects (create-review uses plain strings).
+    """
+    try:
+        return await _create_review_comment(ctx)
+    except ApiError as error:
+        if error.status != 422:
+            raise
+        raise ApiError(422, "Validation Failed", [_error_object(str(e)) for e in error.errors or []]) from None
+
+
+def _error_object(message: str) -> dict[str, str]:
+    field = "line" if "line" in message.lower() else "path" if "path" in message.lower() else "base"
+    return {"resource": "PullRequestReviewComment", "code": "custom",
+            "field": f"pull_request_review_thread.{field}", "message": message}
+
+
+async def _create_review_comment(ctx: Ctx) -> Reply:
     repo, pr = pull_of(ctx)
     body = ctx.body
     if "in_reply_to" in body:
