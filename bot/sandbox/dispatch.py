@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from bot.sandbox.server import GitHubStandIn
 
 APP_JWT_OPERATIONS = {"apps/create-installation-access-token", "apps/get-repo-installation"}
-RATE_LIMIT = 5000
 
 
 @dataclass
@@ -79,6 +78,8 @@ class Dispatcher:
             installation, who, reply = self._authenticate(operation_id, request)
         if reply is None:
             reply = self._check_request(operation_id, request, raw)
+        if reply is None and self.used.get(who, 0) >= self.standin.rate_limit:
+            reply = Reply(403, {"message": f"API rate limit exceeded for {who}.", "documentation_url": DOCS})
         if reply is None:
             fault = self._pop(self.faults, operation_id, None)
             reply = self._fault_reply(fault) if fault else await self._run(operation_id, request, body, installation)
@@ -144,9 +145,10 @@ class Dispatcher:
         return response
 
     def _rate_headers(self, who: str) -> dict[str, str]:
-        used = self.used[who] = self.used.get(who, 0) + 1
+        limit = self.standin.rate_limit
+        used = self.used[who] = min(limit, self.used.get(who, 0) + 1)
         return {
-            "x-ratelimit-limit": str(RATE_LIMIT), "x-ratelimit-remaining": str(max(0, RATE_LIMIT - used)),
+            "x-ratelimit-limit": str(limit), "x-ratelimit-remaining": str(limit - used),
             "x-ratelimit-reset": str(self.reset_at), "x-ratelimit-used": str(used), "x-ratelimit-resource": "core",
             "x-github-media-type": "github.v3; format=json",
             "x-github-request-id": f"STANDIN:{len(self.standin.calls)}",

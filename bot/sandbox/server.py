@@ -43,7 +43,8 @@ class GitHubStandIn:
         self.auth = Auth(app_id, public_key_pem)
         self.calls: list[Call] = []
         self.violations: list[str] = []
-        self.latency = 0.0
+        self.latency = 0.0  # seconds added to every call (benchmarks)
+        self.rate_limit = 5000  # primary limit per installation token (and per App JWT); 403 once it is used up
         self.url = ""
         self._dispatcher = Dispatcher(self)
         self._runner: web.AppRunner | None = None

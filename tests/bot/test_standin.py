@@ -451,3 +451,36 @@ async def test_create_review_refuses_comments_without_a_line(gh: GitHub) -> None
                                     json={"event": "COMMENT", "comments": comments})
     assert status == 422 and "pulls/create-review-comment" in body["errors"][0]
     assert gh.standin.reviews("octo", "widgets", 7) == []
+
+
+async def test_gidgethub_client_works_against_the_stand_in(gh: GitHub) -> None:
+    """The bot's own GitHub library: token, paginated iteration via Link, a review and a 422 it can catch."""
+    from gidgethub import BadRequest
+    from gidgethub.aiohttp import GitHubAPI
+    from gidgethub.apps import get_installation_access_token
+
+    gh.standin.push("octo", "widgets", 7, {f"src/g{i}.rs": b"fn g() {}\n" for i in range(45)})
+    api = GitHubAPI(gh.session, "blindspot-tests", base_url=gh.standin.url)
+    token = await get_installation_access_token(
+        api, installation_id="1", app_id="1", private_key=gh.standin.private_key_pem or "")
+    api = GitHubAPI(gh.session, "blindspot-tests", oauth_token=token["token"], base_url=gh.standin.url)
+    names = [f["filename"] async for f in api.getiter("/repos/octo/widgets/pulls/7/files")]
+    assert len(names) == 46 and len(set(names)) == 46
+    review = {"event": "COMMENT", "comments": [{"path": "src/lib.rs", "line": 40, "body": "x"}]}
+    with pytest.raises(BadRequest) as excinfo:
+        await api.post("/repos/octo/widgets/pulls/7/reviews", data=review)
+    assert excinfo.value.status_code == 422
+    review["comments"][0]["line"] = 3  # type: ignore[index]
+    created = await api.post("/repos/octo/widgets/pulls/7/reviews", data=review)
+    assert created["state"] == "COMMENTED"
+    assert api.rate_limit is not None and api.rate_limit.limit == 5000
+
+
+async def test_primary_rate_limit_runs_out(gh: GitHub) -> None:
+    gh.standin.rate_limit = 2
+    first = await gh.call("GET", "/repos/octo/widgets/pulls/7")
+    second = await gh.call("GET", "/repos/octo/widgets/pulls/7")
+    status, body, headers = await gh.call("GET", "/repos/octo/widgets/pulls/7")
+    assert (first[0], second[0], status) == (200, 200, 403)
+    assert "rate limit" in body["message"] and headers["x-ratelimit-remaining"] == "0"
+    assert int(headers["x-ratelimit-reset"]) > 0
