@@ -484,3 +484,36 @@ async def test_primary_rate_limit_runs_out(gh: GitHub) -> None:
     assert (first[0], second[0], status) == (200, 200, 403)
     assert "rate limit" in body["message"] and headers["x-ratelimit-remaining"] == "0"
     assert int(headers["x-ratelimit-reset"]) > 0
+
+
+async def test_small_reads(gh: GitHub) -> None:
+    await gh.call("POST", "/repos/octo/widgets/issues/7/labels", json=[{"name": "risky"}])
+    _, labels, _ = await gh.call("GET", "/repos/octo/widgets/issues/7/labels")
+    assert [lb["name"] for lb in labels] == ["risky"]
+    status, listing, _ = await gh.call("GET", "/repos/octo/widgets/contents/src", params={"ref": "main"})
+    assert status == 200 and [(e["name"], e["type"]) for e in listing] == [("lib.rs", "file")]
+    assert (await gh.call("GET", "/repos/octo/widgets/pulls/99"))[0] == 404
+    assert (await gh.call("GET", "/repos/octo/widgets/issues/99/comments"))[0] == 404
+
+
+def test_fixture_fails_a_test_that_breaks_the_contract(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest("from tests.conftest import standin  # noqa: F401\n")
+    pytester.makeini("[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makepyfile(test_bad="""
+        import aiohttp
+        from bot.sandbox.auth import make_app_jwt
+
+        async def test_sends_a_bad_check_run(standin):
+            jwt = make_app_jwt(1, standin.private_key_pem)
+            async with aiohttp.ClientSession() as session:
+                url = standin.url + "/app/installations/1/access_tokens"
+                async with session.post(url, headers={"Authorization": "Bearer " + jwt}) as r:
+                    token = (await r.json())["token"]
+                url = standin.url + "/repos/octo/widgets/check-runs"
+                body = {"name": "x", "head_sha": "a" * 40, "conclusion": "green"}
+                async with session.post(url, json=body, headers={"Authorization": "token " + token}) as r:
+                    pass  # the test itself does not look at the answer
+    """)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*GitHub contract violations*", "*checks/create*green*"])
