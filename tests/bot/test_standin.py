@@ -14,7 +14,7 @@ import pytest
 
 from bot.sandbox import GitHubStandIn
 from bot.sandbox.auth import generate_key_pair, make_app_jwt
-from bot.sandbox.webhooks import build_delivery, issue_comment_payload, pull_request_payload
+from bot.sandbox.webhooks import build_delivery, check_run_payload, issue_comment_payload, pull_request_payload
 from tests.webhook_schemas import validate_payload
 
 BASE_LIB = b"pub fn a() {}\n\npub fn b() -> u8 {\n    1\n}\n"
@@ -517,3 +517,16 @@ def test_fixture_fails_a_test_that_breaks_the_contract(pytester: pytest.Pytester
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*GitHub contract violations*", "*checks/create*green*"])
+
+
+async def test_check_run_rerequested_payload_passes_the_webhook_schemas(gh: GitHub) -> None:
+    head = gh.standin.world.repo("octo", "widgets").branches["feature"]
+    _, run, _ = await gh.call("POST", "/repos/octo/widgets/check-runs", json={
+        "name": "blindspot", "head_sha": head, "conclusion": "action_required",
+        "output": {"title": "1 finding", "summary": "needs review"}})
+    payload = check_run_payload(gh.standin, "octo", "widgets", run["id"], sender="carol")
+    validate_payload("check_run", "rerequested", payload)
+    check = payload["check_run"]
+    assert (check["id"], check["head_sha"], check["conclusion"]) == (run["id"], head, "action_required")
+    assert check["check_suite"]["head_branch"] == "feature" and check["pull_requests"][0]["number"] == 7
+    assert check["app"]["id"] == 1 and payload["sender"]["login"] == "carol"
