@@ -53,6 +53,7 @@ class Dispatcher:
         for operation_id in HANDLERS:
             method, template = contract.operations()[operation_id]
             app.router.add_route(method, route_pattern(template), self._endpoint(operation_id))
+        app.router.add_get("/_codeload/{owner}/{repo}/legacy.tar.gz/{sha}", self._codeload)
         app.router.add_route("*", "/{tail:.*}", self._unknown)
         return app
 
@@ -61,6 +62,18 @@ class Dispatcher:
             return await self.handle(operation_id, request)
 
         return endpoint
+
+    async def _codeload(self, request: web.Request) -> web.Response:
+        """The download a tarball redirect points at (codeload.github.com's part; not a REST operation)."""
+        from bot.sandbox.api_repos import tarball
+
+        target = self.standin.archives.pop(request.query.get("token", ""), None)
+        if target is None or target[1] != request.match_info["sha"]:
+            return web.Response(status=404, text="Not Found")
+        owner, name = target[0].split("/")
+        repo = self.standin.world.repo(owner, name)
+        body = tarball(owner, name, target[1], repo.commits[target[1]].tree)
+        return web.Response(body=body, content_type="application/x-gzip")
 
     async def _unknown(self, request: web.Request) -> web.Response:
         self.standin.violations.append(f"no operation in the description for {request.method} {request.path}")
@@ -138,7 +151,7 @@ class Dispatcher:
                 reply = Reply(500, {"message": "Stand-in contract violation: " + "; ".join(errors)})
                 data = json.dumps(reply.body).encode()
         self._record(operation_id, request, body, reply, data)
-        content_type = None if reply.status == 204 else reply.content_type
+        content_type = reply.content_type if data else None
         response = web.Response(status=reply.status, body=data or None, headers=headers)
         if content_type:
             response.headers["Content-Type"] = content_type

@@ -46,6 +46,7 @@ class GitHubStandIn:
         self.latency = 0.0  # seconds added to every call (benchmarks)
         self.rate_limit = 5000  # primary limit per installation token (and per App JWT); 403 once it is used up
         self.url = ""
+        self.archives: dict[str, tuple[str, str]] = {}  # one-time tarball download token -> (repo, sha)
         self._dispatcher = Dispatcher(self)
         self._runner: web.AppRunner | None = None
 

@@ -530,3 +530,18 @@ async def test_check_run_rerequested_payload_passes_the_webhook_schemas(gh: GitH
     assert (check["id"], check["head_sha"], check["conclusion"]) == (run["id"], head, "action_required")
     assert check["check_suite"]["head_branch"] == "feature" and check["pull_requests"][0]["number"] == 7
     assert check["app"]["id"] == 1 and payload["sender"]["login"] == "carol"
+
+
+async def test_tarball_redirects_to_a_download_of_the_tree(gh: GitHub) -> None:
+    import io
+    import tarfile
+
+    status, _, headers = await gh.call("GET", "/repos/octo/widgets/tarball/feature", allow_redirects=False)
+    assert status == 302
+    async with gh.session.get(headers["Location"]) as response:
+        data = await response.read()
+    with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+        names = {m.name.split("/", 1)[1]: archive.extractfile(m).read() for m in archive.getmembers()}  # type: ignore[union-attr]
+    assert names == {"README.md": b"# widgets\n", "src/lib.rs": HEAD_LIB}
+    async with gh.session.get(headers["Location"]) as response:
+        assert response.status == 404  # the link is single-use, like GitHub's expiring codeload tokens
