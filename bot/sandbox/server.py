@@ -121,6 +121,10 @@ class GitHubStandIn:
     def check_runs(self, owner: str, repo: str) -> list[dict[str, Any]]:
         return [public(c) for c in self.world.repo(owner, repo).check_runs.values()]
 
+    def check_run_annotations(self, owner: str, repo: str, check_run_id: int) -> list[dict[str, Any]]:
+        """Every annotation sent for a check run, across all its create/update requests, in order."""
+        return list(self.world.repo(owner, repo).check_runs[check_run_id]["__annotations"])
+
     def reviews(self, owner: str, repo: str, number: int) -> list[dict[str, Any]]:
         return [public(r) for r in self.world.pull(owner, repo, number).reviews]
 

@@ -181,6 +181,12 @@ async def test_check_run_create_and_complete(gh: GitHub) -> None:
     [stored] = gh.standin.check_runs("octo", "widgets")
     assert (stored["status"], stored["conclusion"], stored["output"]["annotations_count"]) == (
         "completed", "action_required", 1)
+    assert gh.standin.check_run_annotations("octo", "widgets", run["id"]) == [annotation]
+    too_many = {"title": "t", "summary": "s", "annotations": [annotation] * 51}
+    status, _, _ = await gh.call("PATCH", f"/repos/octo/widgets/check-runs/{run['id']}", json={"output": too_many})
+    assert status == 400  # the description itself says maxItems 50: a contract violation
+    assert "maxItems" in gh.standin.violations[0] or "too long" in gh.standin.violations[0]
+    gh.standin.violations.clear()
 
 
 async def test_labels_are_created_on_first_use_and_removal_404s(gh: GitHub) -> None:
