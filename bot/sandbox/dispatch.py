@@ -80,9 +80,10 @@ class Dispatcher:
         return await self._finish(None, request, None, Reply(404, ApiError(404, "Not Found").body()), "anonymous")
 
     async def handle(self, operation_id: str, request: web.Request) -> web.Response:
+        """Delay, parse, authenticate, check the request, apply the rate limit or a fault, handle, finish."""
         await asyncio.sleep(self.standin.latency + self._pop(self.delays, operation_id, 0.0))
         raw = await request.read()
-        body, reply, who = None, None, "anonymous"
+        body, reply, who, installation = None, None, "anonymous", None
         try:
             body = json.loads(raw) if raw else None
         except ValueError:

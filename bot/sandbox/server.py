@@ -148,7 +148,10 @@ class GitHubStandIn:
         self, operation_id: str, status: int = 500, times: int = 1,
         headers: dict[str, str] | None = None, body: dict[str, Any] | None = None,
     ) -> None:
-        """Answer the next `times` calls of an operation with an error instead of handling them."""
+        """Answer the next `times` calls of an operation with an error instead of handling them.
+
+        A fault applies to calls that pass authentication and the contract check; nothing is stored for them.
+        """
         self._dispatcher.faults.setdefault(operation_id, []).extend(
             [Fault(status=status, headers=headers or {}, body=body)] * times
         )
