@@ -53,6 +53,7 @@ class Dispatcher:
         for operation_id in HANDLERS:
             method, template = contract.operations()[operation_id]
             app.router.add_route(method, route_pattern(template), self._endpoint(operation_id))
+        app.router.add_post("/graphql", self._graphql)
         app.router.add_get("/_codeload/{owner}/{repo}/legacy.tar.gz/{sha}", self._codeload)
         app.router.add_route("*", "/{tail:.*}", self._unknown)
         return app
@@ -74,6 +75,22 @@ class Dispatcher:
         repo = self.standin.world.repo(owner, name)
         body = tarball(owner, name, target[1], repo.commits[target[1]].tree)
         return web.Response(body=body, content_type="application/x-gzip")
+
+    async def _graphql(self, request: web.Request) -> web.Response:
+        """POST /graphql: installation token required; queries checked against GitHub's GraphQL schema."""
+        from bot.sandbox.graphql_api import answer
+
+        raw = await request.read()
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+        installation, who, reply = self._authenticate("graphql", request)
+        if reply is None:
+            data, violations = answer(self.standin, installation or 0, body)
+            self.standin.violations.extend(violations)
+            reply = Reply(400 if violations and "errors" not in data else 200, data)
+        return await self._finish(None, request, body, reply, who, operation_id="graphql")
 
     async def _unknown(self, request: web.Request) -> web.Response:
         self.standin.violations.append(f"no operation in the description for {request.method} {request.path}")
@@ -139,13 +156,16 @@ class Dispatcher:
         return Reply(fault.status, {"documentation_url": DOCS, **body}, dict(fault.headers))
 
     async def _finish(
-        self, operation_id: str | None, request: web.Request, body: Any, reply: Reply, who: str
+        self, checked: str | None, request: web.Request, body: Any, reply: Reply, who: str,
+        operation_id: str | None = None,
     ) -> web.Response:
+        """Check the response against the description (when `checked` names an operation), record it, send it."""
+        operation_id = operation_id or checked
         data = reply.raw if reply.raw is not None else (b"" if reply.body is None else json.dumps(reply.body).encode())
         headers = {**self._rate_headers(who), **reply.headers}
-        if operation_id is not None:
+        if checked is not None:
             errors = contract.check_response(
-                operation_id, dict(request.match_info), reply.status, data, reply.content_type, Headers(headers)
+                checked, dict(request.match_info), reply.status, data, reply.content_type, Headers(headers)
             )
             if errors:
                 self.standin.violations.extend(errors)

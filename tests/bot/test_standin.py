@@ -551,3 +551,50 @@ async def test_tarball_redirects_to_a_download_of_the_tree(gh: GitHub) -> None:
     assert names == {"README.md": b"# widgets\n", "src/lib.rs": HEAD_LIB}
     async with gh.session.get(headers["Location"]) as response:
         assert response.status == 404  # the link is single-use, like GitHub's expiring codeload tokens
+
+
+THREADS = """
+query($owner: String!, $name: String!, $number: Int!, $after: String) {
+  repository(owner: $owner, name: $name) {
+    pullRequest(number: $number) {
+      reviewThreads(first: 1, after: $after) {
+        pageInfo { hasNextPage endCursor }
+        nodes { id isResolved path line comments(first: 10) { nodes { id databaseId body author { login } } } }
+      }
+    }
+  }
+}
+"""
+
+
+async def test_graphql_review_threads_resolve_and_minimize(gh: GitHub) -> None:
+    comments = [{"path": "src/lib.rs", "line": 3, "body": "one"}, {"path": "src/lib.rs", "line": 4, "body": "two"}]
+    await gh.call("POST", "/repos/octo/widgets/pulls/7/reviews", json={"event": "COMMENT", "comments": comments})
+    variables = {"owner": "octo", "name": "widgets", "number": 7}
+    _, page1, _ = await gh.call("POST", "/graphql", json={"query": THREADS, "variables": variables})
+    threads = page1["data"]["repository"]["pullRequest"]["reviewThreads"]
+    assert threads["pageInfo"]["hasNextPage"] is True
+    [thread] = threads["nodes"]
+    assert (thread["isResolved"], thread["line"], thread["comments"]["nodes"][0]["author"]["login"]) == (
+        False, 3, "blindspot")
+    mutation = "mutation($id: ID!) { resolveReviewThread(input: {threadId: $id}) { thread { id isResolved } } }"
+    _, resolved, _ = await gh.call("POST", "/graphql", json={"query": mutation, "variables": {"id": thread["id"]}})
+    assert resolved["data"]["resolveReviewThread"]["thread"] == {"id": thread["id"], "isResolved": True}
+    comment_id = thread["comments"]["nodes"][0]["id"]
+    minimize = ("mutation($id: ID!) { minimizeComment(input: {subjectId: $id, classifier: OUTDATED}) "
+                "{ minimizedComment { isMinimized minimizedReason } } }")
+    _, hidden, _ = await gh.call("POST", "/graphql", json={"query": minimize, "variables": {"id": comment_id}})
+    assert hidden["data"]["minimizeComment"]["minimizedComment"] == {"isMinimized": True, "minimizedReason": "outdated"}
+    after = {**variables, "after": threads["pageInfo"]["endCursor"]}
+    _, page2, _ = await gh.call("POST", "/graphql", json={"query": THREADS, "variables": after})
+    [second] = page2["data"]["repository"]["pullRequest"]["reviewThreads"]["nodes"]
+    assert (second["line"], second["isResolved"]) == (4, False)
+    assert [c.operation_id for c in gh.standin.calls[-4:]] == ["graphql"] * 4
+
+
+async def test_graphql_query_outside_the_schema_is_a_violation(gh: GitHub) -> None:
+    bad = 'mutation { resolveThread(input: {threadId: "x"}) { thread { id } } }'
+    status, body, _ = await gh.call("POST", "/graphql", json={"query": bad})
+    assert status == 200 and "resolveThread" in body["errors"][0]["message"]
+    assert gh.standin.violations and "resolveThread" in gh.standin.violations[0]
+    gh.standin.violations.clear()
