@@ -10,6 +10,8 @@ import pytest
 from bot.sandbox import GitHubStandIn
 from bot.sandbox.auth import generate_key_pair
 
+pytest_plugins = ("pytester",)
+
 
 @cache
 def app_key_pair() -> tuple[str, str]:

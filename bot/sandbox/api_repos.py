@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import secrets
+import tarfile
+
 from bot.sandbox import render
 from bot.sandbox.routing import ApiError, Ctx, Reply, operation, repo_of
 
@@ -40,3 +44,25 @@ def _permission_flags(role: str | None) -> dict[str, bool]:
     order = ["read", "triage", "write", "maintain", "admin"]
     rank = order.index(role) if role in order else -1
     return {"pull": rank >= 0, "triage": rank >= 1, "push": rank >= 2, "maintain": rank >= 3, "admin": rank >= 4}
+
+
+@operation("repos/download-tarball-archive")
+async def download_tarball_archive(ctx: Ctx) -> Reply:
+    """302 to a one-time codeload URL on the stand-in (served by `codeload_tarball`), like GitHub."""
+    repo = repo_of(ctx)
+    sha, _ = ctx.world.tree_at(repo, ctx.params["ref"])
+    key = secrets.token_urlsafe(12)
+    ctx.standin.archives[key] = (repo.full_name, sha)
+    location = f"{ctx.standin.url}/_codeload/{repo.full_name}/legacy.tar.gz/{sha}?token={key}"
+    return Reply(302, headers={"Location": location})
+
+
+def tarball(owner: str, name: str, sha: str, tree: dict[str, bytes]) -> bytes:
+    """A gzipped tar of a tree under `<owner>-<repo>-<sha7>/`, the layout GitHub's tarballs use."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for path, content in sorted(tree.items()):
+            info = tarfile.TarInfo(f"{owner}-{name}-{sha[:7]}/{path}")
+            info.size = len(content)
+            archive.addfile(info, io.BytesIO(content))
+    return buffer.getvalue()

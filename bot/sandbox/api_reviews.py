@@ -11,6 +11,7 @@ from bot.sandbox.routing import ApiError, Ctx, Reply, not_found, operation, pagi
 from bot.sandbox.state import PullRequest, Repo, now_iso
 
 OUTSIDE_DIFF = "Pull request review thread line must be part of the diff"
+NOT_NULLABLE = ("position", "original_position", "line", "original_line", "side")
 STATES = {"APPROVE": "APPROVED", "REQUEST_CHANGES": "CHANGES_REQUESTED", "COMMENT": "COMMENTED", None: "PENDING"}
 
 
@@ -34,7 +35,7 @@ async def create_review(ctx: Ctx) -> Reply:
     review = _review(ctx, repo, pr, body, commit_id)
     pr.reviews.append(review)
     for comment, (entry, position, header) in zip(body.get("comments") or [], anchors, strict=True):
-        _store_comment(ctx, repo, pr, review["id"], comment, entry, position, header, commit_id)
+        _store_comment(ctx, repo, pr, review["id"], comment, entry, (position, header), commit_id)
     return Reply(200, public(review))
 
 
@@ -55,7 +56,7 @@ def _anchor(files: dict[str, FileDiff], comment: dict[str, Any]) -> tuple[FileDi
         raise unprocessable("Path could not be resolved")
     if "line" not in comment and "position" not in comment:
         raise unprocessable("Either position or line is required for a review comment (create-review takes no "
-                            "subject_type; file-level comments are not part of this operation)")
+                            "subject_type; post a file-level comment with pulls/create-review-comment)")
     if "line" not in comment:
         lines = entry.patch.split("\n")
         if not 1 <= comment["position"] < len(lines) or lines[comment["position"]].startswith("@@"):
@@ -92,31 +93,74 @@ def _review(ctx: Ctx, repo: Repo, pr: PullRequest, body: dict[str, Any], commit_
 
 def _store_comment(
     ctx: Ctx, repo: Repo, pr: PullRequest, review_id: int, comment: dict[str, Any], entry: FileDiff,
-    position: int, header: int, commit_id: str, in_reply_to: int | None = None,
+    anchor: tuple[int, int] | None, commit_id: str, in_reply_to: int | None = None,
 ) -> dict[str, Any]:
+    """Store a review comment; `anchor` is (position, hunk header index), None for a file-level comment."""
     comment_id = ctx.world.next_id()
     api = f"{render.API}/repos/{repo.full_name}/pulls/comments/{comment_id}"
     html = f"{render.WEB}/{repo.full_name}/pull/{pr.number}#discussion_r{comment_id}"
     pr_api = f"{render.API}/repos/{repo.full_name}/pulls/{pr.number}"
-    assert entry.patch is not None
-    side = comment.get("side", "RIGHT")
+    side = comment.get("side", "RIGHT") if anchor else None
+    position = anchor[0] if anchor else None
     stored: dict[str, Any] = {
         "url": api, "pull_request_review_id": review_id, "id": comment_id, "node_id": f"PRRC_{comment_id}",
-        "diff_hunk": hunk_excerpt(entry.patch, position, header), "path": entry.filename,
+        "diff_hunk": hunk_excerpt(entry.patch or "", *anchor) if anchor else "", "path": entry.filename,
         "position": position, "original_position": position, "commit_id": commit_id, "original_commit_id": commit_id,
-        "user": render.user(ctx.world, comment.get("__login", bot_login()), "Bot"), "body": comment["body"],
+        "user": render.user(ctx.world, bot_login(), "Bot"), "body": comment["body"],
         "created_at": now_iso(), "updated_at": now_iso(), "html_url": html, "pull_request_url": pr_api,
         "author_association": "NONE", "_links": {"self": {"href": api}, "html": {"href": html},
                                                  "pull_request": {"href": pr_api}},
         "start_line": comment.get("start_line"), "original_start_line": comment.get("start_line"),
         "start_side": comment.get("start_side", side) if "start_line" in comment else None,
-        "line": comment.get("line"), "original_line": comment.get("line"), "side": side, "subject_type": "line",
-        "__pull": pr.number,
+        "line": comment.get("line"), "original_line": comment.get("line"), "side": side,
+        "subject_type": "line" if anchor else "file", "__pull": pr.number,
     }
+    for key in NOT_NULLABLE:  # the description does not allow null here: GitHub leaves them out instead
+        if stored[key] is None:
+            del stored[key]
     if in_reply_to is not None:
         stored["in_reply_to_id"] = in_reply_to
     repo.review_comments[comment_id] = stored
     return stored
+
+
+@operation("pulls/create-review-comment")
+async def create_review_comment(ctx: Ctx) -> Reply:
+    """One review comment outside a review: on lines (like create-review) or, with subject_type=file, on a file.
+
+    This operation answers 422 as "Validation Failed" with error objects (create-review uses plain strings).
+    """
+    try:
+        return await _create_review_comment(ctx)
+    except ApiError as error:
+        if error.status != 422:
+            raise
+        raise ApiError(422, "Validation Failed", [_error_object(str(e)) for e in error.errors or []]) from None
+
+
+def _error_object(message: str) -> dict[str, str]:
+    field = "line" if "line" in message.lower() else "path" if "path" in message.lower() else "base"
+    return {"resource": "PullRequestReviewComment", "code": "custom",
+            "field": f"pull_request_review_thread.{field}", "message": message}
+
+
+async def _create_review_comment(ctx: Ctx) -> Reply:
+    repo, pr = pull_of(ctx)
+    body = ctx.body
+    if "in_reply_to" in body:
+        return _reply(ctx, repo, pr, _comment_by_id(repo, body["in_reply_to"]), body["body"])
+    files = _files_at(ctx, repo, pr, body["commit_id"])
+    if body.get("subject_type") == "file":
+        entry = files.get(body["path"])
+        if entry is None:
+            raise unprocessable("Path could not be resolved")
+        anchor = None
+    else:
+        entry, position, header = _anchor(files, body)
+        anchor = (position, header)
+    review = _review(ctx, repo, pr, {"event": "COMMENT"}, body["commit_id"])
+    pr.reviews.append(review)
+    return Reply(201, public(_store_comment(ctx, repo, pr, review["id"], body, entry, anchor, body["commit_id"])))
 
 
 @operation("pulls/list-reviews")
@@ -134,10 +178,7 @@ async def list_review_comments(ctx: Ctx) -> Reply:
 
 def _comment(ctx: Ctx) -> tuple[Repo, dict[str, Any]]:
     repo = repo_of(ctx)
-    comment = repo.review_comments.get(ctx.int_param("comment_id"))
-    if comment is None:
-        raise not_found()
-    return repo, comment
+    return repo, _comment_by_id(repo, ctx.int_param("comment_id"))
 
 
 @operation("pulls/update-review-comment")
@@ -158,24 +199,32 @@ async def delete_review_comment(ctx: Ctx) -> Reply:
 async def create_reply(ctx: Ctx) -> Reply:
     repo, pr = pull_of(ctx)
     _, parent = _comment(ctx)
+    return _reply(ctx, repo, pr, parent, ctx.body["body"])
+
+
+def _comment_by_id(repo: Repo, comment_id: int) -> dict[str, Any]:
+    comment = repo.review_comments.get(comment_id)
+    if comment is None:
+        raise not_found()
+    return comment
+
+
+def _reply(ctx: Ctx, repo: Repo, pr: PullRequest, parent: dict[str, Any], text: str) -> Reply:
+    """A reply in the thread of a top-level review comment (GitHub refuses replies to replies)."""
     if parent["__pull"] != pr.number:
         raise not_found()
     if "in_reply_to_id" in parent:
         raise unprocessable("Replies to replies are not supported")
     review = _review(ctx, repo, pr, {"event": "COMMENT"}, parent["commit_id"])
     pr.reviews.append(review)
-    entry = FileDiff(parent["path"], "modified", "", patch=_parent_patch(parent))
-    anchor = {"body": ctx.body["body"], "line": parent["line"], "side": parent["side"]}
+    anchor = {"body": text, "line": parent.get("line"), "side": parent.get("side")}
     if parent["start_line"] is not None:
         anchor.update(start_line=parent["start_line"], start_side=parent["start_side"])
-    stored = _store_comment(ctx, repo, pr, review["id"], anchor, entry, parent["position"], 0, parent["commit_id"],
-                            in_reply_to=parent["id"])
-    stored["diff_hunk"] = parent["diff_hunk"]
+    entry = FileDiff(parent["path"], "modified", "")
+    position = (parent["position"], 0) if "position" in parent else None
+    stored = _store_comment(ctx, repo, pr, review["id"], anchor, entry, position, parent["commit_id"], parent["id"])
+    stored.update(diff_hunk=parent["diff_hunk"], subject_type=parent["subject_type"])
     return Reply(201, public(stored))
-
-
-def _parent_patch(parent: dict[str, Any]) -> str:
-    return str(parent["diff_hunk"])
 
 
 @operation("reactions/create-for-pull-request-review-comment")

@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from bot.sandbox.server import GitHubStandIn
 
 APP_JWT_OPERATIONS = {"apps/create-installation-access-token", "apps/get-repo-installation"}
-RATE_LIMIT = 5000
 
 
 @dataclass
@@ -54,6 +53,8 @@ class Dispatcher:
         for operation_id in HANDLERS:
             method, template = contract.operations()[operation_id]
             app.router.add_route(method, route_pattern(template), self._endpoint(operation_id))
+        app.router.add_post("/graphql", self._graphql)
+        app.router.add_get("/_codeload/{owner}/{repo}/legacy.tar.gz/{sha}", self._codeload)
         app.router.add_route("*", "/{tail:.*}", self._unknown)
         return app
 
@@ -63,14 +64,43 @@ class Dispatcher:
 
         return endpoint
 
+    async def _codeload(self, request: web.Request) -> web.Response:
+        """The download a tarball redirect points at (codeload.github.com's part; not a REST operation)."""
+        from bot.sandbox.api_repos import tarball
+
+        target = self.standin.archives.pop(request.query.get("token", ""), None)
+        if target is None or target[1] != request.match_info["sha"]:
+            return web.Response(status=404, text="Not Found")
+        owner, name = target[0].split("/")
+        repo = self.standin.world.repo(owner, name)
+        body = tarball(owner, name, target[1], repo.commits[target[1]].tree)
+        return web.Response(body=body, content_type="application/x-gzip")
+
+    async def _graphql(self, request: web.Request) -> web.Response:
+        """POST /graphql: installation token required; queries checked against GitHub's GraphQL schema."""
+        from bot.sandbox.graphql_api import answer
+
+        raw = await request.read()
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+        installation, who, reply = self._authenticate("graphql", request)
+        if reply is None:
+            data, violations = answer(self.standin, installation or 0, body)
+            self.standin.violations.extend(violations)
+            reply = Reply(400 if violations and "errors" not in data else 200, data)
+        return await self._finish(None, request, body, reply, who, operation_id="graphql")
+
     async def _unknown(self, request: web.Request) -> web.Response:
         self.standin.violations.append(f"no operation in the description for {request.method} {request.path}")
         return await self._finish(None, request, None, Reply(404, ApiError(404, "Not Found").body()), "anonymous")
 
     async def handle(self, operation_id: str, request: web.Request) -> web.Response:
+        """Delay, parse, authenticate, check the request, apply the rate limit or a fault, handle, finish."""
         await asyncio.sleep(self.standin.latency + self._pop(self.delays, operation_id, 0.0))
         raw = await request.read()
-        body, reply, who = None, None, "anonymous"
+        body, reply, who, installation = None, None, "anonymous", None
         try:
             body = json.loads(raw) if raw else None
         except ValueError:
@@ -79,6 +109,8 @@ class Dispatcher:
             installation, who, reply = self._authenticate(operation_id, request)
         if reply is None:
             reply = self._check_request(operation_id, request, raw)
+        if reply is None and self.used.get(who, 0) >= self.standin.rate_limit:
+            reply = Reply(403, {"message": f"API rate limit exceeded for {who}.", "documentation_url": DOCS})
         if reply is None:
             fault = self._pop(self.faults, operation_id, None)
             reply = self._fault_reply(fault) if fault else await self._run(operation_id, request, body, installation)
@@ -124,29 +156,33 @@ class Dispatcher:
         return Reply(fault.status, {"documentation_url": DOCS, **body}, dict(fault.headers))
 
     async def _finish(
-        self, operation_id: str | None, request: web.Request, body: Any, reply: Reply, who: str
+        self, checked: str | None, request: web.Request, body: Any, reply: Reply, who: str,
+        operation_id: str | None = None,
     ) -> web.Response:
+        """Check the response against the description (when `checked` names an operation), record it, send it."""
+        operation_id = operation_id or checked
         data = reply.raw if reply.raw is not None else (b"" if reply.body is None else json.dumps(reply.body).encode())
         headers = {**self._rate_headers(who), **reply.headers}
-        if operation_id is not None:
+        if checked is not None:
             errors = contract.check_response(
-                operation_id, dict(request.match_info), reply.status, data, reply.content_type, Headers(headers)
+                checked, dict(request.match_info), reply.status, data, reply.content_type, Headers(headers)
             )
             if errors:
                 self.standin.violations.extend(errors)
                 reply = Reply(500, {"message": "Stand-in contract violation: " + "; ".join(errors)})
                 data = json.dumps(reply.body).encode()
         self._record(operation_id, request, body, reply, data)
-        content_type = None if reply.status == 204 else reply.content_type
+        content_type = reply.content_type if data else None
         response = web.Response(status=reply.status, body=data or None, headers=headers)
         if content_type:
             response.headers["Content-Type"] = content_type
         return response
 
     def _rate_headers(self, who: str) -> dict[str, str]:
-        used = self.used[who] = self.used.get(who, 0) + 1
+        limit = self.standin.rate_limit
+        used = self.used[who] = min(limit, self.used.get(who, 0) + 1)
         return {
-            "x-ratelimit-limit": str(RATE_LIMIT), "x-ratelimit-remaining": str(max(0, RATE_LIMIT - used)),
+            "x-ratelimit-limit": str(limit), "x-ratelimit-remaining": str(limit - used),
             "x-ratelimit-reset": str(self.reset_at), "x-ratelimit-used": str(used), "x-ratelimit-resource": "core",
             "x-github-media-type": "github.v3; format=json",
             "x-github-request-id": f"STANDIN:{len(self.standin.calls)}",

@@ -13,6 +13,7 @@ from bot.sandbox.state import PullRequest, Repo, World, now_iso
 API = "https://api.github.com"
 WEB = "https://github.com"
 APP_SLUG = "blindspot"
+APP_OWNER = "blindspot-dev"  # the account that owns the App (not an installation account)
 PERMISSIONS = {"checks": "write", "contents": "read", "issues": "write", "metadata": "read", "pull_requests": "write"}
 
 

@@ -43,8 +43,10 @@ class GitHubStandIn:
         self.auth = Auth(app_id, public_key_pem)
         self.calls: list[Call] = []
         self.violations: list[str] = []
-        self.latency = 0.0
+        self.latency = 0.0  # seconds added to every call (benchmarks)
+        self.rate_limit = 5000  # primary limit per installation token (and per App JWT); 403 once it is used up
         self.url = ""
+        self.archives: dict[str, tuple[str, str]] = {}  # one-time tarball download token -> (repo, sha)
         self._dispatcher = Dispatcher(self)
         self._runner: web.AppRunner | None = None
 
@@ -119,6 +121,10 @@ class GitHubStandIn:
     def check_runs(self, owner: str, repo: str) -> list[dict[str, Any]]:
         return [public(c) for c in self.world.repo(owner, repo).check_runs.values()]
 
+    def check_run_annotations(self, owner: str, repo: str, check_run_id: int) -> list[dict[str, Any]]:
+        """Every annotation sent for a check run, across all its create/update requests, in order."""
+        return list(self.world.repo(owner, repo).check_runs[check_run_id]["__annotations"])
+
     def reviews(self, owner: str, repo: str, number: int) -> list[dict[str, Any]]:
         return [public(r) for r in self.world.pull(owner, repo, number).reviews]
 
@@ -142,7 +148,10 @@ class GitHubStandIn:
         self, operation_id: str, status: int = 500, times: int = 1,
         headers: dict[str, str] | None = None, body: dict[str, Any] | None = None,
     ) -> None:
-        """Answer the next `times` calls of an operation with an error instead of handling them."""
+        """Answer the next `times` calls of an operation with an error instead of handling them.
+
+        A fault applies to calls that pass authentication and the contract check; nothing is stored for them.
+        """
         self._dispatcher.faults.setdefault(operation_id, []).extend(
             [Fault(status=status, headers=headers or {}, body=body)] * times
         )

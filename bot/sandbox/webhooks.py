@@ -11,6 +11,7 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from bot.sandbox import render
 from bot.sandbox.render import rebrand
 from bot.sandbox.state import PullRequest, Repo
 
@@ -23,6 +24,7 @@ TEMPLATES = {
     ("pull_request", "reopened"): "pull_request.reopened.json",
     ("pull_request", "ready_for_review"): "pull_request.ready_for_review.with-installation.json",
     ("issue_comment", "created"): "issue_comment.created.on-pull-request.derived.json",
+    ("check_run", "rerequested"): "check_run.rerequested.json",
 }
 HOOK_ID = "424242"
 
@@ -162,3 +164,47 @@ def issue_comment_payload(
     payload["sender"] = _user(standin, payload["sender"], login)
     payload.pop("organization", None)
     return payload
+
+
+def check_run_payload(
+    standin: GitHubStandIn, owner: str, repo: str, check_run_id: int, action: str = "rerequested",
+    sender: str = "alice", installation_id: int | None = None,
+) -> dict[str, Any]:
+    """A `check_run` payload (someone pressed "Re-run") for a check run the App created in the stand-in."""
+    r = standin.world.repo(owner, repo)
+    run = r.check_runs[check_run_id]
+    payload = template("check_run", action)
+    shape = payload["check_run"]
+    check: dict[str, Any] = rebrand(shape, _names(payload["repository"]["full_name"], r))
+    for key in ("id", "node_id", "head_sha", "external_id", "url", "html_url", "details_url", "status", "conclusion",
+                "started_at", "completed_at", "name"):
+        check[key] = run[key]
+    check["details_url"] = run["details_url"] or run["html_url"]  # GitHub falls back to the run's page
+    check["output"].update({k: run["output"][k] for k in check["output"]})
+    check["app"] = _app(standin, shape["app"])
+    branch = next((b for b, sha in r.branches.items() if sha == run["head_sha"]), None)
+    check["check_suite"].update(
+        id=run["check_suite"]["id"], head_branch=branch, head_sha=run["head_sha"], status=run["status"],
+        conclusion=run["conclusion"], app=check["app"], before=None, after=run["head_sha"],
+        pull_requests=run["pull_requests"],
+        url=f"https://api.github.com/repos/{r.full_name}/check-suites/{run['check_suite']['id']}",
+    )
+    check["pull_requests"] = run["pull_requests"]
+    payload.update(action=action, check_run=check)
+    payload["repository"] = _repository(standin, r, payload["repository"])
+    payload["repository"].setdefault("disabled", False)  # required by GitHub's schema, missing from the example
+    payload["installation"] = _installation(standin, r, installation_id)
+    payload["sender"] = _user(standin, payload["sender"], sender)
+    payload.pop("organization", None)
+    return payload
+
+
+def _app(standin: GitHubStandIn, shape: dict[str, Any]) -> dict[str, Any]:
+    """The App as webhook payloads show it, with ISO timestamps and its permissions."""
+    app = render.app(standin.world, standin.app_id)
+    out: dict[str, Any] = dict(shape)
+    out.update({k: app[k] for k in ("id", "node_id", "name", "slug", "created_at", "updated_at") if k in app})
+    out["owner"] = _user(standin, shape["owner"], render.APP_OWNER)
+    out["permissions"] = dict(render.PERMISSIONS)
+    out["events"] = ["check_run", "check_suite", "issue_comment", "pull_request"]
+    return out

@@ -14,7 +14,7 @@ import pytest
 
 from bot.sandbox import GitHubStandIn
 from bot.sandbox.auth import generate_key_pair, make_app_jwt
-from bot.sandbox.webhooks import build_delivery, issue_comment_payload, pull_request_payload
+from bot.sandbox.webhooks import build_delivery, check_run_payload, issue_comment_payload, pull_request_payload
 from tests.webhook_schemas import validate_payload
 
 BASE_LIB = b"pub fn a() {}\n\npub fn b() -> u8 {\n    1\n}\n"
@@ -181,6 +181,12 @@ async def test_check_run_create_and_complete(gh: GitHub) -> None:
     [stored] = gh.standin.check_runs("octo", "widgets")
     assert (stored["status"], stored["conclusion"], stored["output"]["annotations_count"]) == (
         "completed", "action_required", 1)
+    assert gh.standin.check_run_annotations("octo", "widgets", run["id"]) == [annotation]
+    too_many = {"title": "t", "summary": "s", "annotations": [annotation] * 51}
+    status, _, _ = await gh.call("PATCH", f"/repos/octo/widgets/check-runs/{run['id']}", json={"output": too_many})
+    assert status == 400  # the description itself says maxItems 50: a contract violation
+    assert "maxItems" in gh.standin.violations[0] or "too long" in gh.standin.violations[0]
+    gh.standin.violations.clear()
 
 
 async def test_labels_are_created_on_first_use_and_removal_404s(gh: GitHub) -> None:
@@ -431,3 +437,164 @@ def test_shipped_description_keeps_the_shared_operations_and_adds_the_rest() -> 
             assert shipped["paths"][path][method] == op, op["operationId"]
     assert set(HANDLERS) <= set(operations())
     assert "pulls/request-reviewers" in shipped["info"]["x-source"]["additions"]["operations"]
+
+
+async def test_file_level_comment_via_create_review_comment(gh: GitHub) -> None:
+    head = gh.standin.world.repo("octo", "widgets").branches["feature"]
+    comment = {"body": "whole file", "commit_id": head, "path": "src/lib.rs", "subject_type": "file"}
+    status, stored, _ = await gh.call("POST", "/repos/octo/widgets/pulls/7/comments", json=comment)
+    assert (status, stored["subject_type"], stored.get("line")) == (201, "file", None)
+    status, _, _ = await gh.call("POST", "/repos/octo/widgets/pulls/7/comments", json={**comment, "path": "README.md"})
+    assert status == 422  # not part of the pull request
+    status, reply, _ = await gh.call("POST", f"/repos/octo/widgets/pulls/7/comments/{stored['id']}/replies",
+                                     json={"body": "fixed"})
+    assert (status, reply["in_reply_to_id"]) == (201, stored["id"])
+
+
+async def test_create_review_refuses_comments_without_a_line(gh: GitHub) -> None:
+    comments = [{"path": "src/lib.rs", "body": "file level?", "subject_type": "file"}]
+    status, body, _ = await gh.call("POST", "/repos/octo/widgets/pulls/7/reviews",
+                                    json={"event": "COMMENT", "comments": comments})
+    assert status == 422 and "pulls/create-review-comment" in body["errors"][0]
+    assert gh.standin.reviews("octo", "widgets", 7) == []
+
+
+async def test_gidgethub_client_works_against_the_stand_in(gh: GitHub) -> None:
+    """The bot's own GitHub library: token, paginated iteration via Link, a review and a 422 it can catch."""
+    from gidgethub import BadRequest
+    from gidgethub.aiohttp import GitHubAPI
+    from gidgethub.apps import get_installation_access_token
+
+    gh.standin.push("octo", "widgets", 7, {f"src/g{i}.rs": b"fn g() {}\n" for i in range(45)})
+    api = GitHubAPI(gh.session, "blindspot-tests", base_url=gh.standin.url)
+    token = await get_installation_access_token(
+        api, installation_id="1", app_id="1", private_key=gh.standin.private_key_pem or "")
+    api = GitHubAPI(gh.session, "blindspot-tests", oauth_token=token["token"], base_url=gh.standin.url)
+    names = [f["filename"] async for f in api.getiter("/repos/octo/widgets/pulls/7/files")]
+    assert len(names) == 46 and len(set(names)) == 46
+    review = {"event": "COMMENT", "comments": [{"path": "src/lib.rs", "line": 40, "body": "x"}]}
+    with pytest.raises(BadRequest) as excinfo:
+        await api.post("/repos/octo/widgets/pulls/7/reviews", data=review)
+    assert excinfo.value.status_code == 422
+    review["comments"][0]["line"] = 3  # type: ignore[index]
+    created = await api.post("/repos/octo/widgets/pulls/7/reviews", data=review)
+    assert created["state"] == "COMMENTED"
+    assert api.rate_limit is not None and api.rate_limit.limit == 5000
+
+
+async def test_primary_rate_limit_runs_out(gh: GitHub) -> None:
+    gh.standin.rate_limit = 2
+    first = await gh.call("GET", "/repos/octo/widgets/pulls/7")
+    second = await gh.call("GET", "/repos/octo/widgets/pulls/7")
+    status, body, headers = await gh.call("GET", "/repos/octo/widgets/pulls/7")
+    assert (first[0], second[0], status) == (200, 200, 403)
+    assert "rate limit" in body["message"] and headers["x-ratelimit-remaining"] == "0"
+    assert int(headers["x-ratelimit-reset"]) > 0
+
+
+async def test_small_reads(gh: GitHub) -> None:
+    await gh.call("POST", "/repos/octo/widgets/issues/7/labels", json=[{"name": "risky"}])
+    _, labels, _ = await gh.call("GET", "/repos/octo/widgets/issues/7/labels")
+    assert [lb["name"] for lb in labels] == ["risky"]
+    status, listing, _ = await gh.call("GET", "/repos/octo/widgets/contents/src", params={"ref": "main"})
+    assert status == 200 and [(e["name"], e["type"]) for e in listing] == [("lib.rs", "file")]
+    assert (await gh.call("GET", "/repos/octo/widgets/pulls/99"))[0] == 404
+    assert (await gh.call("GET", "/repos/octo/widgets/issues/99/comments"))[0] == 404
+
+
+def test_fixture_fails_a_test_that_breaks_the_contract(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest("from tests.conftest import standin  # noqa: F401\n")
+    pytester.makeini("[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makepyfile(test_bad="""
+        import aiohttp
+        from bot.sandbox.auth import make_app_jwt
+
+        async def test_sends_a_bad_check_run(standin):
+            jwt = make_app_jwt(1, standin.private_key_pem)
+            async with aiohttp.ClientSession() as session:
+                url = standin.url + "/app/installations/1/access_tokens"
+                async with session.post(url, headers={"Authorization": "Bearer " + jwt}) as r:
+                    token = (await r.json())["token"]
+                url = standin.url + "/repos/octo/widgets/check-runs"
+                body = {"name": "x", "head_sha": "a" * 40, "conclusion": "green"}
+                async with session.post(url, json=body, headers={"Authorization": "token " + token}) as r:
+                    pass  # the test itself does not look at the answer
+    """)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*GitHub contract violations*", "*checks/create*green*"])
+
+
+async def test_check_run_rerequested_payload_passes_the_webhook_schemas(gh: GitHub) -> None:
+    head = gh.standin.world.repo("octo", "widgets").branches["feature"]
+    _, run, _ = await gh.call("POST", "/repos/octo/widgets/check-runs", json={
+        "name": "blindspot", "head_sha": head, "conclusion": "action_required",
+        "output": {"title": "1 finding", "summary": "needs review"}})
+    payload = check_run_payload(gh.standin, "octo", "widgets", run["id"], sender="carol")
+    validate_payload("check_run", "rerequested", payload)
+    check = payload["check_run"]
+    assert (check["id"], check["head_sha"], check["conclusion"]) == (run["id"], head, "action_required")
+    assert check["check_suite"]["head_branch"] == "feature" and check["pull_requests"][0]["number"] == 7
+    assert check["app"]["id"] == 1 and payload["sender"]["login"] == "carol"
+
+
+async def test_tarball_redirects_to_a_download_of_the_tree(gh: GitHub) -> None:
+    import io
+    import tarfile
+
+    status, _, headers = await gh.call("GET", "/repos/octo/widgets/tarball/feature", allow_redirects=False)
+    assert status == 302
+    async with gh.session.get(headers["Location"]) as response:
+        data = await response.read()
+    with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+        names = {m.name.split("/", 1)[1]: archive.extractfile(m).read() for m in archive.getmembers()}  # type: ignore[union-attr]
+    assert names == {"README.md": b"# widgets\n", "src/lib.rs": HEAD_LIB}
+    async with gh.session.get(headers["Location"]) as response:
+        assert response.status == 404  # the link is single-use, like GitHub's expiring codeload tokens
+
+
+THREADS = """
+query($owner: String!, $name: String!, $number: Int!, $after: String) {
+  repository(owner: $owner, name: $name) {
+    pullRequest(number: $number) {
+      reviewThreads(first: 1, after: $after) {
+        pageInfo { hasNextPage endCursor }
+        nodes { id isResolved path line comments(first: 10) { nodes { id databaseId body author { login } } } }
+      }
+    }
+  }
+}
+"""
+
+
+async def test_graphql_review_threads_resolve_and_minimize(gh: GitHub) -> None:
+    comments = [{"path": "src/lib.rs", "line": 3, "body": "one"}, {"path": "src/lib.rs", "line": 4, "body": "two"}]
+    await gh.call("POST", "/repos/octo/widgets/pulls/7/reviews", json={"event": "COMMENT", "comments": comments})
+    variables = {"owner": "octo", "name": "widgets", "number": 7}
+    _, page1, _ = await gh.call("POST", "/graphql", json={"query": THREADS, "variables": variables})
+    threads = page1["data"]["repository"]["pullRequest"]["reviewThreads"]
+    assert threads["pageInfo"]["hasNextPage"] is True
+    [thread] = threads["nodes"]
+    assert (thread["isResolved"], thread["line"], thread["comments"]["nodes"][0]["author"]["login"]) == (
+        False, 3, "blindspot")
+    mutation = "mutation($id: ID!) { resolveReviewThread(input: {threadId: $id}) { thread { id isResolved } } }"
+    _, resolved, _ = await gh.call("POST", "/graphql", json={"query": mutation, "variables": {"id": thread["id"]}})
+    assert resolved["data"]["resolveReviewThread"]["thread"] == {"id": thread["id"], "isResolved": True}
+    comment_id = thread["comments"]["nodes"][0]["id"]
+    minimize = ("mutation($id: ID!) { minimizeComment(input: {subjectId: $id, classifier: OUTDATED}) "
+                "{ minimizedComment { isMinimized minimizedReason } } }")
+    _, hidden, _ = await gh.call("POST", "/graphql", json={"query": minimize, "variables": {"id": comment_id}})
+    assert hidden["data"]["minimizeComment"]["minimizedComment"] == {"isMinimized": True, "minimizedReason": "outdated"}
+    after = {**variables, "after": threads["pageInfo"]["endCursor"]}
+    _, page2, _ = await gh.call("POST", "/graphql", json={"query": THREADS, "variables": after})
+    [second] = page2["data"]["repository"]["pullRequest"]["reviewThreads"]["nodes"]
+    assert (second["line"], second["isResolved"]) == (4, False)
+    assert [c.operation_id for c in gh.standin.calls[-4:]] == ["graphql"] * 4
+
+
+async def test_graphql_query_outside_the_schema_is_a_violation(gh: GitHub) -> None:
+    bad = 'mutation { resolveThread(input: {threadId: "x"}) { thread { id } } }'
+    status, body, _ = await gh.call("POST", "/graphql", json={"query": bad})
+    assert status == 200 and "resolveThread" in body["errors"][0]["message"]
+    assert gh.standin.violations and "resolveThread" in gh.standin.violations[0]
+    gh.standin.violations.clear()
