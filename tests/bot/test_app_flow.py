@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import checks
 from bot.checkrun import COULD_NOT_FINISH
 from bot.demo import deliver
@@ -180,3 +183,42 @@ async def test_draft_pr_is_analysed_but_not_blocked(standin, tmp_path):
     assert run["conclusion"] == "neutral" and "draft" in run["output"]["summary"]
     [review] = standin.reviews(OWNER, REPO, number)
     assert review["state"] == "COMMENTED"
+
+
+async def test_a_github_call_that_times_out_is_retried_and_the_review_posted_once(standin, tmp_path):
+    number = open_pr(standin, BASE, HEAD)
+    standin.delay_next("pulls/create-review", 2.0)
+    async with app(standin, tmp_path, http_timeout_seconds=0.5) as srv:
+        await send_pr_event(srv, standin, number)
+        await wait_idle(srv)
+        await asyncio.sleep(1.6)  # let the delayed (abandoned) request finish on the stand-in's side
+        await wait_idle(srv)
+    assert len(standin.reviews(OWNER, REPO, number)) == 1
+    assert standin.check_runs(OWNER, REPO)[0]["conclusion"] == "action_required"
+
+
+async def test_primary_rate_limit_waits_for_the_reset(standin, tmp_path):
+    number = open_pr(standin, BASE, HEAD)
+    reset = str(int(time.time()) + 1)
+    standin.fail_next("pulls/list-files", 403, headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset,
+                                                        "x-ratelimit-limit": "5000", "x-ratelimit-used": "5000",
+                                                        "x-ratelimit-resource": "core"},
+                      body={"message": "API rate limit exceeded for installation ID 1.",
+                            "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"})
+    async with app(standin, tmp_path) as srv:
+        await send_pr_event(srv, standin, number)
+        await wait_idle(srv)
+        assert srv.worker.jobs_run == 1
+    assert [c.status for c in ops(standin, "pulls/list-files")] == [403, 200]
+    assert len(standin.reviews(OWNER, REPO, number)) == 1
+
+
+async def test_a_pr_with_more_files_than_one_page_is_read_completely(standin, tmp_path):
+    docs = {f"docs/page{i}.md": f"page {i}\n".encode() for i in range(120)}
+    number = open_pr(standin, {**BASE, **docs}, {**HEAD, **{p: b"changed\n" + t for p, t in docs.items()}})
+    async with app(standin, tmp_path) as srv:
+        await send_pr_event(srv, standin, number)
+        await wait_idle(srv)
+    assert len(ops(standin, "pulls/list-files")) == 2
+    assert markers_of(standin.review_comments(OWNER, REPO, number)) == {f.fingerprint for f in _expected()}
+    assert "the PR changes 121 file(s)" in standin.check_runs(OWNER, REPO)[0]["output"]["summary"]

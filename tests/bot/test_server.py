@@ -103,3 +103,17 @@ async def test_health_and_readiness(server):
         assert r.status == 200
     async with http.get(srv.url + "/readyz") as r:
         assert r.status == 200 and (await r.json()) == {"database": True, "worker": True}
+
+
+async def test_installation_events_are_recorded(server):
+    srv, http = server
+    inst = {"id": 42, "account": {"login": "octo"}}
+    created = {"action": "created", "installation": inst, "repositories": [{"full_name": "octo/a"}]}
+    added = {"action": "added", "installation": inst, "repositories_added": [{"full_name": "octo/b"}],
+             "repositories_removed": [{"full_name": "octo/a"}]}
+    assert (await post(http, srv, json.dumps(created).encode(), event="installation", delivery="i-1"))[0] == 202
+    assert (await post(http, srv, json.dumps(added).encode(), event="installation_repositories", delivery="i-2"))[0] == 202
+    async with srv.store.intake() as conn:
+        row = srv.store.installation(conn, 42)
+    assert row is not None and row["account"] == "octo" and row["repositories"] == ["octo/b"] and row["active"]
+    assert await job_count(srv) == 0

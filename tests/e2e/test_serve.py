@@ -125,3 +125,9 @@ async def test_server_killed_while_posting_the_review_posts_exactly_one_after_re
     expected = checks.analyze(base, head, ["src/buffer.rs"]).findings
     assert markers_of(standin.review_comments(OWNER, REPO, number)) == {f.fingerprint for f in expected}
     assert len(standin.check_runs(OWNER, REPO)) == 1
+    logs = (tmp_path / "first.log").read_text() + (tmp_path / "second.log").read_text()
+    tokens = [c.response_json["token"] for c in standin.calls
+              if c.operation_id == "apps/create-installation-access-token" and c.status == 201]
+    assert tokens and '"delivery_id"' in logs and '"pr": 1' in logs
+    for secret in [*tokens, SECRET, "PRIVATE KEY", standin.private_key_pem.splitlines()[1]]:
+        assert secret not in logs
