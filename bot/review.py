@@ -18,6 +18,8 @@ from checks import Finding
 MARKER_KIND = "review"
 _ICON = {"error": "🛑", "warning": "⚠️", "note": "ℹ️"}
 _ORDER = {"error": 0, "warning": 1, "note": 2}
+MAX_BODY_ENTRIES = 100
+"""Review bodies are limited to 65,536 characters; the check summary lists everything."""
 
 
 @dataclass
@@ -69,10 +71,12 @@ def review_body(plan: ReviewPlan, head_sha: str) -> str:
     lines = [f"**Blindspot** found {n} new risky construct(s) in this push; see the `blindspot` check for the summary."]
     if plan.in_body:
         lines += ["", "Not commented inline (outside the diff, or over the inline-comment budget):", ""]
-        for f in plan.in_body:
+        for f in plan.in_body[:MAX_BODY_ENTRIES]:
             where = "outside the diff" if f.fingerprint in plan.outside_diff else "over budget"
             lines.append(f"- {_ICON[f.severity.value]} `{f.path}:{f.line}` **{f.rule}** `{f.short_id}` ({where}): "
                          f"{f.message} {marker(MARKER_KIND, f.fingerprint)}")
+    if len(plan.in_body) > MAX_BODY_ENTRIES:
+        lines.append(f"- … and {len(plan.in_body) - MAX_BODY_ENTRIES} more: see the `blindspot` check's summary.")
     lines += ["", marker(MARKER_KIND, head=head_sha)]
     return "\n".join(lines)
 
