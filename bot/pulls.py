@@ -12,6 +12,7 @@ import asyncio
 import traceback
 from typing import Any
 
+import gidgethub
 from gidgethub import routing, sansio
 
 from bot import checkrun, repo_config
@@ -82,6 +83,16 @@ async def _analyze(ctx: JobContext, files: list[dict[str, Any]], analyzer: Analy
 
 def _internal(e: Exception, log: Any) -> str:
     log.error("internal error", error=repr(e), trace="".join(traceback.format_exception(e))[-4000:])
+    return describe(e)
+
+
+def describe(e: Exception) -> str:
+    """One line for the check run summary saying why Blindspot could not finish."""
+    if is_transient(e):
+        return f"GitHub kept failing after several tries ({type(e).__name__}: {str(e)[:200]})"
+    if isinstance(e, gidgethub.BadRequest):
+        hint = " (are the App's permissions those in app.yml?)" if e.status_code in (401, 403, 404) else ""
+        return f"GitHub refused a call: {int(e.status_code)} {str(e)[:200]}{hint}"
     return f"internal error ({type(e).__name__}); the maintainers of this Blindspot installation have the log"
 
 

@@ -146,7 +146,7 @@ class Worker:
         log.error("job failed", error=repr(e), transient=is_transient(e))
         try:
             gh = await self.app.installation(pr.installation_id)
-            await pulls.give_up(gh, self.store, pr, _reason(e), log)
+            await pulls.give_up(gh, self.store, pr, pulls.describe(e), log)
         except Exception as e2:
             log.error("could not report the failure", error=repr(e2))
         await self.queue.finish(job, FAILED, repr(e))
@@ -158,9 +158,3 @@ class Worker:
                 await self.queue.renew(job)
             except Exception as e:
                 log.warning("lease renewal failed", error=repr(e))
-
-
-def _reason(e: Exception) -> str:
-    if is_transient(e):
-        return f"GitHub kept failing after several tries ({type(e).__name__}: {str(e)[:200]})"
-    return f"internal error ({type(e).__name__})"

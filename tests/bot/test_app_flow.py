@@ -222,3 +222,16 @@ async def test_a_pr_with_more_files_than_one_page_is_read_completely(standin, tm
     assert len(ops(standin, "pulls/list-files")) == 2
     assert markers_of(standin.review_comments(OWNER, REPO, number)) == {f.fingerprint for f in _expected()}
     assert "the PR changes 121 file(s)" in standin.check_runs(OWNER, REPO)[0]["output"]["summary"]
+
+
+async def test_github_refusing_the_review_still_completes_the_check_and_says_why(standin, tmp_path):
+    number = open_pr(standin, BASE, HEAD)
+    standin.fail_next("pulls/create-review", 403, body={
+        "message": "Resource not accessible by integration",
+        "documentation_url": "https://docs.github.com/rest/pulls/reviews#create-a-review-for-a-pull-request"})
+    async with app(standin, tmp_path) as srv:
+        await send_pr_event(srv, standin, number)
+        await wait_idle(srv)
+    [run] = standin.check_runs(OWNER, REPO)
+    assert run["status"] == "completed" and run["output"]["title"] == COULD_NOT_FINISH
+    assert "GitHub refused a call: 403 Resource not accessible by integration" in run["output"]["summary"]
