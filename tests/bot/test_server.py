@@ -118,3 +118,21 @@ async def test_installation_events_are_recorded(server):
         row = srv.store.installation(conn, 42)
     assert row is not None and row["account"] == "octo" and row["repositories"] == ["octo/b"] and row["active"]
     assert await job_count(srv) == 0
+
+
+async def test_edited_with_a_new_base_branch_is_analysed_again(server):
+    srv, http = server
+    payload = {**pr_payload("edited"), "changes": {"base": {"ref": {"from": "develop"}, "sha": {"from": "c" * 40}}}}
+    status, _ = await post(http, srv, json.dumps(payload).encode())
+    assert status == 202 and await job_count(srv) == 1
+
+
+async def test_check_suite_rerequested_queues_its_prs_from_the_same_repository(server):
+    srv, http = server
+    pr = pr_payload()
+    same = {"number": 7, "head": pr["pull_request"]["head"], "base": {**pr["pull_request"]["base"], "repo": {"id": 1}}}
+    fork = {**same, "number": 8, "base": {**same["base"], "repo": {"id": 99}}}
+    payload = {"action": "rerequested", "check_suite": {"pull_requests": [same, fork]},
+               "repository": pr["repository"], "installation": {"id": 1}}
+    status, body = await post(http, srv, json.dumps(payload).encode(), event="check_suite")
+    assert status == 202 and len(body["jobs"]) == 1
