@@ -6,8 +6,8 @@ the same plus `:` and `,` in property values.
 
 from __future__ import annotations
 
-from checks import Finding
 from bot.scan import ScanResult
+from checks import Finding
 
 LEVELS = {"error": "error", "warning": "warning", "note": "notice"}
 

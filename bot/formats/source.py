@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from checks import Finding
 from bot.scan import ScanResult
+from checks import Finding
 
 
 def line_bytes(result: ScanResult, path: str, line: int) -> bytes | None:
