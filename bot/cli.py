@@ -134,6 +134,7 @@ def build_parser() -> Parser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    _raw_bytes_survive(sys.stdout)
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "run", None) is None:
@@ -154,6 +155,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         _flush_quietly()
     return code
+
+
+def _raw_bytes_survive(stream: object) -> None:
+    """Paths that are not UTF-8 come from git as surrogates; print their original bytes."""
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors="surrogateescape")
 
 
 def _flush_quietly() -> None:

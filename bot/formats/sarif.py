@@ -57,7 +57,7 @@ def result_object(result: ScanResult, f: Finding, rule_index: dict[str, int]) ->
         "message": {"text": f.message},
         "locations": [{
             "physicalLocation": {
-                "artifactLocation": {"uri": quote(f.path), "uriBaseId": "%SRCROOT%"},
+                "artifactLocation": {"uri": quote(f.path.encode("utf-8", "surrogateescape")), "uriBaseId": "%SRCROOT%"},
                 "region": region(result, f),
             },
         }],

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import OLD_LIB, GitRepo, blindspot
+from tests.e2e.conftest import GIT_ENV, OLD_LIB, GitRepo, blindspot
 
 NEW_UNSAFE = """
 pub fn read_twice(p: *const u8) -> u8 {
@@ -253,3 +257,30 @@ def test_demo_reviews_the_sample_pr(tmp_path: Path) -> None:
     assert run.code == 0, run.err
     assert "src/lib.rs:20:5: warning unsafe/undocumented-block" in run.out
     assert "longest_key" not in run.out  # its documented unsafe block is in base too
+
+
+def scan_on_a_terminal(repo: GitRepo, env_extra: dict[str, str]) -> str:
+    """Run `scan` with stdout on a pseudo-terminal and return what it printed."""
+    leader, follower = pty.openpty()
+    proc = subprocess.run([sys.executable, "-m", "bot.cli", "scan"], cwd=repo.root, stdout=follower,
+                          stderr=subprocess.PIPE, env={**GIT_ENV, **env_extra}, timeout=120, check=False)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(leader)
+    assert proc.returncode == 1, proc.stderr
+    return b"".join(chunks).decode()
+
+
+def test_colour_only_on_a_terminal_without_no_color(repo: GitRepo) -> None:
+    repo.write("src/lib.rs", OLD_LIB + NEW_UNSAFE)
+    assert "\x1b[1;33mwarning\x1b[0m" in scan_on_a_terminal(repo, {})
+    plain = scan_on_a_terminal(repo, {"NO_COLOR": "1"})
+    assert "\x1b[" not in plain and "warning unsafe/undocumented-block" in plain
