@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 from bot import __version__
 from bot.gitrepo import GitError
@@ -38,7 +39,7 @@ class Command:
 class Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr (exit 2), like every other error here."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
@@ -138,8 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "run", None) is None:
-        parser.print_help(sys.stderr)
-        return EXIT_USAGE
+        names = ", ".join(c.name for c in COMMANDS)
+        parser.error(f"a command is required: {names}")
     try:
         code: int = args.run(args)
     except (GitError, UsageError) as exc:

@@ -155,6 +155,11 @@ def test_missing_repo_dir_and_bad_option(repo: GitRepo) -> None:
     one_line_error(run.code, run.err, "invalid choice")
 
 
+def test_no_command_is_a_usage_error(tmp_path: Path) -> None:
+    run = blindspot(cwd=tmp_path)
+    one_line_error(run.code, run.err, "a command is required: scan, demo")
+
+
 def test_no_default_branch(tmp_path: Path) -> None:
     r = GitRepo(tmp_path / "r")
     r.commit("first")
