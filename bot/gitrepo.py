@@ -29,6 +29,8 @@ class GitRepo:
         if not start.is_dir():
             raise GitError(f"not a directory: {start}")
         proc = _git(start, "rev-parse", "--show-toplevel")
+        if b"dubious ownership" in proc.stderr:
+            raise GitError(f"git refuses {start}: owned by another user (see `git config safe.directory`)")
         if proc.returncode != 0:
             raise GitError(f"not a git repository: {start}")
         return cls(Path(os.fsdecode(proc.stdout.rstrip(b"\n"))))
