@@ -87,7 +87,7 @@ def check(taken: list[Taken], edition: int) -> list[Hit]:
     for t in taken:
         conf = same_lock(t.held.key, t.key)
         why = conflict(t.held.kind, t.kind)
-        if conf is None or why is None or t.key.path in REENTRANT or t.site.id in seen:
+        if conf is not Confidence.HIGH or why is None or t.key.path in REENTRANT or t.site.id in seen:
             continue
         seen.add(t.site.id)
         hits.append(_hit(t, conf, why))
