@@ -20,6 +20,7 @@ _PREFIX = re.compile(r"^(?:&mut|&|\*)")
 _SUFFIX = re.compile(r"\.(?:clone|as_ref|deref|borrow)\(\)$")
 _CLONE_CALL = re.compile(r"^(?:(?:std::|alloc::)?(?:sync::|rc::)?)?(?:Arc|Rc)::clone\((.*)\)$")
 _STD_STREAM = re.compile(r"^(?:(?:std::)?io::)?(stdout|stderr|stdin)\(\)$")
+_CRATE_ROOT = re.compile(r"^(?:crate|self)::")
 _GLOBAL = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _SEGMENT = re.compile(r"[.\[]")
 REENTRANT = frozenset({"stdout()", "stderr()"})
@@ -64,7 +65,7 @@ def normalize(text: str) -> str:
             break
     if m := _STD_STREAM.match(text):
         return m.group(1) + "()"
-    return text
+    return _CRATE_ROOT.sub("", text)
 
 
 def _balanced(text: str) -> bool:
