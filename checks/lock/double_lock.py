@@ -74,7 +74,7 @@ def conflict(first: Kind, second: Kind) -> str | None:
     readish = (Kind.READ, Kind.READ_RECURSIVE)
     if first in readish and second in readish:
         return _READ_READ if second is Kind.READ else None
-    if first in readish and second is Kind.UPGRADABLE or first is Kind.UPGRADABLE and second in readish:
+    if (first in readish and second is Kind.UPGRADABLE) or (first is Kind.UPGRADABLE and second in readish):
         return None
     if first in readish:
         return "a write lock waits for every read guard, including the one this thread holds"
