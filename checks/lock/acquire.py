@@ -13,7 +13,7 @@ from enum import Enum
 
 from tree_sitter import Node
 
-from checks.lock.identity import LockKey, alias_source, key_for
+from checks.lock.identity import REENTRANT_MARK, LockKey, alias_source, key_for
 from checks.lock.lifetime import Region, guard_value, is_matched_ok, method_name, order_of, region_of
 
 BUILTIN_METHODS = ("lock", "read", "write", "try_lock", "upgradable_read", "read_recursive")
@@ -137,6 +137,9 @@ def _visit_let(node: Node, aliases: dict[str, str], count: dict[str, int],
     if value is not None and value.type == "identifier":
         releases.append((node.start_byte, (value.text or b"").decode()))
     count[name] = count.get(name, 0) + 1
+    if value is not None and value.type == "call_expression" and b"Reentrant" in (value.text or b"")[:40]:
+        aliases[name] = REENTRANT_MARK
+        return
     target = alias_source(value) if value is not None else None
     if target is not None and target != name:
         aliases[name] = target

@@ -23,7 +23,9 @@ _STD_STREAM = re.compile(r"^(?:(?:std::)?io::)?(stdout|stderr|stdin)\(\)$")
 _CRATE_ROOT = re.compile(r"^(?:crate|self)::")
 _GLOBAL = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _SEGMENT = re.compile(r"[.\[]")
-REENTRANT = frozenset({"stdout()", "stderr()"})
+REENTRANT_MARK = "<reentrant>"
+"""Alias target of a local bound to `ReentrantMutex::new(…)`: relocking it on one thread is fine."""
+REENTRANT = frozenset({"stdout()", "stderr()", REENTRANT_MARK})
 """std's stdout/stderr locks are reentrant mutexes: relocking on one thread does not block."""
 
 

@@ -163,16 +163,20 @@ def _enclosing_block(node: Node) -> Node | None:
 
 def temporary_region(guard: Node, start: int, edition: int) -> Region | None:
     """The smallest enclosing temporary scope of a guard used as a temporary (§5.3)."""
-    child = guard
+    child, escaped_block = guard, False
     while (p := child.parent) is not None:
         found = _scope_at(child, p, guard, start, edition)
         if found is not None:
+            if escaped_block:
+                found.reason += (f" (before edition 2024 a block's tail temporaries outlive the block, so the "
+                                 f"braces do not drop it; this crate is on {edition}: Clippy `block_scrutinee`)")
             return found if found.end > start else None
         if p.type == "return_expression":
             return None
         if p.type == "block" and not (edition < 2024 and not _is_scope_block(p)):
             return Region(start, p.end_byte, "it is a temporary in the block's tail expression, dropped at the "
                                              "end of the block")
+        escaped_block = escaped_block or p.type == "block"
         child = p
     return None
 
@@ -191,7 +195,7 @@ def _scope_at(child: Node, p: Node, guard: Node, start: int, edition: int) -> Re
     if t == "let_condition" and f == "value":
         return _let_condition(p, start, edition)
     if t in ("if_expression", "while_expression") and f == "condition":
-        return Region(start, child.end_byte, "plain condition")
+        return Region(start, child.end_byte, "it is a temporary of the condition")
     if t == "match_expression" and f == "value":
         return Region(start, p.end_byte, "it is a temporary of the `match` scrutinee, which lives until the end "
                                          "of the whole `match`, every arm included (all editions)")
@@ -199,11 +203,11 @@ def _scope_at(child: Node, p: Node, guard: Node, start: int, edition: int) -> Re
         return Region(start, p.end_byte, "it is a temporary of the `for` iterator expression, which lives until "
                                          "the end of the loop")
     if (t == "match_arm" and f == "value") or (t == "match_pattern" and f == "condition"):
-        return Region(start, child.end_byte, "match arm")
+        return Region(start, child.end_byte, "it is a temporary of this match arm's expression")
     if t == "binary_expression" and f == "right" and _lazy(p):
-        return Region(start, child.end_byte, "lazy operand")
+        return Region(start, child.end_byte, "it is a temporary of this `&&`/`||` operand")
     if t in ("closure_expression", "function_item", "async_block"):
-        return Region(start, p.end_byte, "function body")
+        return Region(start, p.end_byte, "it is a temporary of the body's tail expression")
     return None
 
 

@@ -25,7 +25,11 @@ RULE = Rule(
     ),
     example="let _a = self.a.lock();\nlet _b = self.b.lock(); // b while a is held",
     fix="let x = self.a.lock().x; // release a first when b does not need it\nlet _b = self.b.lock();",
-    limits="Most nested locks are correct; this rule is off by default (see the family's noise figures).",
+    limits=(
+        "Most nested locks are correct and deliberate: over 1.7 million lines of Debian's packaged crate "
+        "sources it fired 27 times (0.16 per 10,000 lines), almost all intended orderings, so it is off by "
+        "default. Enable it to review the lock order a PR introduces."
+    ),
     see_also="`lock/lock-order-inversion`; lockbud's lock-order graph.",
     default_on=False,
 )
