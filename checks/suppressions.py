@@ -319,10 +319,10 @@ def _listing(findings: list[Finding]) -> str:
 def _new_message(sup: Suppression) -> str:
     n = len(sup.hidden)
     return (
-        f"This new `blindspot: allow({', '.join(sup.entries)})` comment hides {n} "
-        f"finding{'s' if n != 1 else ''} ({_listing(sup.hidden)}) with the reason \"{_short(sup.reason)}\". "
-        "An author cannot silence a review alone: a maintainer should read the hidden code and "
-        "the reason, then approve this finding; or fix the code and drop the comment."
+        f"This new `blindspot: allow(...)` comment hides {n} finding{'s' if n != 1 else ''} "
+        f"({_listing(sup.hidden)}). An author cannot silence a review alone: a maintainer should "
+        "read the hidden code and the comment's reason, then approve this finding; or fix the "
+        "code and drop the comment."
     )
 
 
@@ -341,7 +341,7 @@ def _unknown_message(sup: Suppression) -> str:
     elif not sup.entries:
         problem = "names no rule"
     else:
-        problem = "names " + ", ".join(f"`{e}`" for e in sup.unknown) + ", which is not a rule id or family"
+        problem = "names " + ", ".join(_code(e) for e in sup.unknown) + ", which is not a rule id or family"
         if any(e.startswith(f"{FAMILY}/") or e == FAMILY for e in sup.unknown):
             problem += " that can be suppressed (`blindspot/` rules cannot be)"
     return (
@@ -352,5 +352,7 @@ def _unknown_message(sup: Suppression) -> str:
     )
 
 
-def _short(text: str, limit: int = 120) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _code(text: str, limit: int = 60) -> str:
+    """Author-written text as an inline code span, so it cannot mention people or add links."""
+    text = text.replace("`", "'")
+    return "`" + (text if len(text) <= limit else text[: limit - 1] + "…") + "`"
