@@ -17,6 +17,7 @@ from checks.ffi import (
     extern_declaration,
     extern_fn_definition,
     link_section,
+    macro_tokens,
     no_mangle_with_rust_abi,
     panic_in_extern_fn,
     safe_extern_item,
@@ -38,13 +39,15 @@ RULES: tuple[Rule, ...] = (
     link_section.RULE,
 )
 
-# Function-pointer types (`function_type`) and `extern crate` never match these patterns.
+# Function-pointer types (`function_type`) and `extern crate` never match these patterns. Inside
+# macro token trees the keyword `extern` is an identifier (detection.md §2.4): the last pattern.
 QUERY = r"""
 (foreign_mod_item) @ffi.block
 (function_item (function_modifiers (extern_modifier))) @ffi.extern_fn
 (attribute_item
   (attribute . (identifier) @ffi.attr_name
     (#any-of? @ffi.attr_name "no_mangle" "export_name" "link_section" "unsafe" "cfg_attr"))) @ffi.attr
+((token_tree (identifier) @ffi.macro_extern) (#eq? @ffi.macro_extern "extern"))
 """
 
 _TRIGGER = re.compile(rb"\bextern\b|no_mangle|export_name|link_section")
@@ -67,6 +70,8 @@ def check(ctx: FileContext) -> list[Hit]:
             hits += extern_fn_definition.check(ctx, fn) + panic_in_extern_fn.check(ctx, fn)
         elif "ffi.attr" in match:
             hits += _check_attribute(ctx, match["ffi.attr"][0])
+        elif "ffi.macro_extern" in match:
+            hits += macro_tokens.check(ctx, match["ffi.macro_extern"][0])
     return hits
 
 

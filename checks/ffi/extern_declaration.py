@@ -53,8 +53,9 @@ RULE = Rule(
         "also move or be re-indented), only declarations whose normalized text (with their attributes and "
         "the block's ABI) is new are reported, because that is what the reviewer has to compare with C. "
         "Adding `unsafe` to an existing block (the edition-2024 migration) reports nothing. Removed "
-        "declarations are never reported. `safe` declarations are left to `ffi/safe-extern-item`. Extern "
-        "blocks written inside macro bodies are not parsed and are missed."
+        "declarations are never reported. `safe` declarations are left to `ffi/safe-extern-item`. Blocks "
+        "inside macro bodies (`cfg_if!`, `macro_rules!`) are token trees, not parsed code: they are found "
+        "by scanning tokens, with medium confidence, and always as one whole-block finding."
     ),
     see_also=(
         "rustc `improper_ctypes`; the Rust Reference, \"External blocks\"; RFC 3484 (`unsafe extern`); "

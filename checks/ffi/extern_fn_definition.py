@@ -55,8 +55,8 @@ RULE = Rule(
     limits=(
         "A note, not a bug claim: most such functions are fine, and whether C really calls this one is "
         "not visible syntactically. The identity is the signature, so body edits are not reported again "
-        "(see `ffi/panic-in-extern-fn` for new panic sites). Functions written inside macro bodies are "
-        "missed."
+        "(see `ffi/panic-in-extern-fn` for new panic sites). Inside macro bodies the function is found "
+        "by scanning tokens (medium confidence), and its body is not checked for panics."
     ),
     see_also=(
         "rustc `improper_ctypes_definitions`; RFC 2945 (`C-unwind`); RUSTSEC-2019-0038; RUSTSEC-2019-0022; "

@@ -37,7 +37,7 @@ RULE = Rule(
     ),
     limits=(
         "Medium confidence: embedded and kernel code use sections routinely and correctly; the rule asks "
-        "for a reviewer, it does not prove a bug. Attributes produced by macros are missed."
+        "for a reviewer, it does not prove a bug. Inside macro bodies (token trees) it is missed."
     ),
     see_also="rustc `unsafe_code`; RFC 3325 (unsafe attributes); the Rust Reference, \"link_section\".",
 )

@@ -36,8 +36,8 @@ RULE = Rule(
     ),
     limits=(
         "A symbol exported for another Rust crate built by the same compiler (a rare, fragile setup) is "
-        "reported too; write `extern \"Rust\"` to say so explicitly. Attributes produced by macros are "
-        "missed."
+        "reported too; write `extern \"Rust\"` to say so explicitly. Inside macro bodies (token "
+        "trees) it is missed."
     ),
     see_also="Clippy `no_mangle_with_rust_abi`; rust-lang/rust#28179; RFC 3325.",
 )

@@ -41,8 +41,8 @@ RULE = Rule(
         "tree-sitter-rust 0.24 does not know the `safe` keyword: it parses it as an ERROR node, which "
         "this rule reads on purpose (the file is still listed under parse errors in the coverage). "
         "Whether the promise holds (the function really has no preconditions) cannot be decided "
-        "syntactically; the finding asks a reviewer to confirm it. Declarations inside macro bodies are "
-        "missed."
+        "syntactically; the finding asks a reviewer to confirm it. Inside macro bodies (token trees) "
+        "it is missed; the block itself is still reported by `ffi/extern-declaration`."
     ),
     see_also=(
         "RFC 3484 (unsafe extern blocks, `safe` items); rustc `improper_ctypes`; research/detection.md §3.2."
