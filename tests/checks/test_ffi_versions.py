@@ -152,3 +152,30 @@ def test_bare_no_mangle_message_follows_the_edition():
 def test_unsafe_spelling_has_no_edition_advice():
     (finding,) = _new(None, b'#[unsafe(no_mangle)]\npub extern "C" fn f() {}\n')
     assert "Prefer" not in finding.message and "rejects" not in finding.message
+
+
+CFG_IF = b"""\
+cfg_if::cfg_if! {
+    if #[cfg(unix)] {
+        extern "C" {
+            pub fn getpid() -> i32;
+        }
+    }
+}
+"""
+
+
+def test_extern_block_in_macro_is_found_once_and_counted_in_coverage():
+    report = analyze({}, {"src/lib.rs": CFG_IF}, ["src/lib.rs"], OPTS)
+    assert [(f.rule, f.line, f.confidence.value) for f in report.findings] == [
+        ("ffi/extern-declaration", 3, "medium")]
+    assert report.coverage.macro_tokens["extern"] == 1
+
+
+def test_extern_block_in_macro_unchanged_but_shifted_reports_nothing():
+    assert _new(CFG_IF, b"use std::ffi::c_int;\n\n" + CFG_IF) == []
+
+
+def test_extern_block_in_macro_edited_is_reported_again_as_a_whole():
+    head = CFG_IF.replace(b"pub fn getpid() -> i32;", b"pub fn getpid() -> i32;\n            pub fn getppid() -> i32;")
+    assert _rules_and_lines(_new(CFG_IF, head)) == [("ffi/extern-declaration", 3)]
