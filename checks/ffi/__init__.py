@@ -80,11 +80,16 @@ def _check_attribute(ctx: FileContext, attr_item: Node) -> list[Hit]:
     them there)."""
     attrs = symbol_attrs(attr_item)
     target = decorated_item(attr_item) if attrs else None
-    if target is None or target.type not in _SYMBOL_TARGETS:
+    if target is None or target.type not in _SYMBOL_TARGETS or _is_foreign_item(target):
         return []
     return (exported_symbol.check(ctx, attr_item, attrs, target)
             + no_mangle_with_rust_abi.check(ctx, attr_item, attrs, target)
             + link_section.check(ctx, attr_item, attrs, target))
+
+
+def _is_foreign_item(item: Node) -> bool:
+    parent = item.parent
+    return parent is not None and parent.parent is not None and parent.parent.type == "foreign_mod_item"
 
 
 def relate(base: list[Finding], head: list[Finding]) -> list[Finding]:

@@ -169,6 +169,16 @@ def linked_libraries(block: Node) -> list[str]:
     return names
 
 
+def _link_name(decl: Node) -> str:
+    """` (bound to C symbol `x`)` when `#[link_name = "x"]` renames the declaration."""
+    for attr in attributes_above(decl):
+        inner = next((c for c in attr.named_children if c.type == "attribute"), None)
+        value = inner.named_children[-1] if inner is not None and inner.named_child_count > 1 else None
+        if inner is not None and node_text(inner.named_children[0]) == "link_name" and value is not None:
+            return f" (bound to C symbol `{node_text(value).strip(chr(34))}`)"
+    return ""
+
+
 def _block_message(block: Node, abi: str, decls: list[Node]) -> str:
     shown = ", ".join(f"`{item_label(d)}`" for d in decls[:4]) + (", ..." if len(decls) > 4 else "")
     libs = linked_libraries(block)
@@ -184,7 +194,8 @@ def _block_message(block: Node, abi: str, decls: list[Node]) -> str:
 
 def _decl_message(decl: Node, abi: str) -> str:
     return (
-        f"New or changed foreign declaration `{item_label(decl)}` in an `extern \"{abi}\"` block. Rust "
+        f"New or changed foreign declaration `{item_label(decl)}`{_link_name(decl)} in an "
+        f"`extern \"{abi}\"` block. Rust "
         "takes its signature on trust: if it differs from the C definition (types, argument count, "
         "mutability, return type) every call is undefined behaviour, which `improper_ctypes` cannot see. "
         "Check it against the C header or regenerate the bindings with bindgen."

@@ -179,3 +179,10 @@ def test_extern_block_in_macro_unchanged_but_shifted_reports_nothing():
 def test_extern_block_in_macro_edited_is_reported_again_as_a_whole():
     head = CFG_IF.replace(b"pub fn getpid() -> i32;", b"pub fn getpid() -> i32;\n            pub fn getppid() -> i32;")
     assert _rules_and_lines(_new(CFG_IF, head)) == [("ffi/extern-declaration", 3)]
+
+
+def test_link_name_added_to_existing_declaration_is_reported_with_the_symbol():
+    head = BLOCK.replace(b"    fn abs", b'    #[link_name = "labs"]\n    fn abs')
+    found = _new(BLOCK, head)
+    assert _rules_and_lines(found) == [("ffi/extern-declaration", 6)]
+    assert "bound to C symbol `labs`" in found[0].message
