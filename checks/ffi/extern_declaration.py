@@ -11,7 +11,7 @@ from collections import defaultdict
 from tree_sitter import Node
 
 from checks.context import FileContext, Hit
-from checks.ffi.items import attributes_above, block_abi, item_label
+from checks.ffi.items import attributes_above, block_abi, item_label, string_after
 from checks.findings import Confidence, Finding, Severity, normalize_construct
 from checks.rules import Rule
 from checks.syntax import COMMENT_TYPES, node_text
@@ -159,14 +159,13 @@ def _body(ctx: FileContext, block: Node) -> bytes:
 def linked_libraries(block: Node) -> list[str]:
     """`name = "..."` values of the `#[link(...)]` attributes above a block."""
     names = []
-    for attr in attributes_above(block):
-        text = node_text(attr)
-        if text.replace(" ", "").startswith(("#[link(", "#[unsafe(link(")):
-            start = text.find('name')
-            quote = text.find('"', start)
-            if start >= 0 and quote >= 0:
-                names.append(text[quote + 1:text.find('"', quote + 1)])
-    return names
+    for attr_item in attributes_above(block):
+        attr = next((c for c in attr_item.named_children if c.type == "attribute"), None)
+        if attr is None or attr.named_child_count < 2 or node_text(attr.named_children[0]) != "link":
+            continue
+        tokens = attr.named_children[1].children
+        names += [string_after(t) for t in tokens if t.type == "identifier" and node_text(t) == "name"]
+    return [n for n in names if n]
 
 
 def _link_name(decl: Node) -> str:

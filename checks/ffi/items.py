@@ -99,7 +99,7 @@ def symbol_attrs(attr_item: Node) -> list[SymbolAttr]:
     head = attr.named_children[0]
     name = node_text(head)
     if name in SYMBOL_ATTRS:
-        return [SymbolAttr(name, wrapped=False, value=_string_after(head))]
+        return [SymbolAttr(name, wrapped=False, value=string_after(head))]
     if name in ("unsafe", "cfg_attr"):
         trees = [c for c in attr.named_children if c.type == "token_tree"]
         return [a for tree in trees for a in _in_tokens(tree, wrapped=name == "unsafe")]
@@ -115,11 +115,11 @@ def _in_tokens(tree: Node, wrapped: bool) -> list[SymbolAttr]:
             after_unsafe = i > 0 and children[i - 1].type == "unsafe"
             out.extend(_in_tokens(tok, wrapped or after_unsafe))
         elif tok.type == "identifier" and node_text(tok) in SYMBOL_ATTRS:
-            out.append(SymbolAttr(node_text(tok), wrapped, _string_after(tok)))
+            out.append(SymbolAttr(node_text(tok), wrapped, string_after(tok)))
     return out
 
 
-def _string_after(name: Node) -> str:
+def string_after(name: Node) -> str:
     """`name = "value"` -> `value` (empty when no `=` string follows)."""
     eq = name.next_sibling
     val = eq.next_sibling if eq is not None and eq.type == "=" else None
