@@ -112,7 +112,7 @@ def safety_above(row: int, src: Lines, floor: int, in_macro: bool = False) -> bo
         elif (attr_start := _attribute_start(r, src)) is not None:
             r = attr_start - 1
         else:
-            return in_macro and r == row - 1 and bool(_LET_EQ_SAFETY.search(line))
+            return in_macro and bool(_LET_EQ_SAFETY.search(line))
     return False
 
 
