@@ -93,9 +93,8 @@ SEND_SYNC_IMPL = Rule(
         "unsafe impl<T> Send for Slot<T> {}"
     ),
     fix=(
-        "struct Slot<T>(*mut T);\n"
-        "// SAFETY: `Slot` owns the pointee uniquely, like `Box<T>`, so moving it moves a `T`.\n"
-        "unsafe impl<T: Send> Send for Slot<T> {}"
+        "// `Box<T>` is `Send` exactly when `T` is, so no manual impl (and no proof) is needed.\n"
+        "struct Slot<T>(Box<T>);"
     ),
     see_also=(
         "Rudra's SV (Send/Sync variance) class; Clippy `non_send_fields_in_send_ty`; "
