@@ -75,7 +75,7 @@ SEND_SYNC_IMPL = Rule(
     what=(
         "A new `unsafe impl Send for T` or `unsafe impl Sync for T` (also through `std::marker::` / "
         "`core::marker::` paths). It is reported as an error when it has no `// SAFETY:` comment above "
-        "it or when a generic type parameter has no matching `Send`/`Sync` bound (in its bounds or the "
+        "it or when a generic type parameter has no `Send` or `Sync` bound at all (in its bounds or the "
         "`where` clause), and as a warning when documented and bounded."
     ),
     why=(
@@ -86,7 +86,9 @@ SEND_SYNC_IMPL = Rule(
     ),
     limits=(
         "A parameter used only in `PhantomData<fn() -> T>` may legitimately need no bound; the check "
-        "cannot see field types, so it still reports it (confidence medium)."
+        "cannot see field types, so it still reports it (confidence medium). Either bound satisfies "
+        "either trait (`Mutex<T>: Sync` needs only `T: Send`), so a `Sync` impl that needs `T: Sync` "
+        "but has only `T: Send` is not escalated."
     ),
     example=(
         "struct Slot<T>(*mut T);\n"
@@ -122,12 +124,12 @@ def check_impl(impl: Node, src: Lines) -> Hit:
 
 
 def _send_sync(impl: Node, trait: str, documented: bool) -> Hit:
-    unbounded = unbounded_params(impl, trait)
+    unbounded = unbounded_params(impl)
     problems = []
     if unbounded:
-        names = ", ".join(f"`{p}: {trait}`" for p in unbounded)
-        problems.append(f"it has no {names} bound, so safe code can share non-thread-safe values "
-                        "(Rudra's Send/Sync variance bug class)")
+        names = ", ".join(f"`{p}`" for p in unbounded)
+        problems.append(f"type parameter {names} has no `Send`/`Sync` bound, so safe code can move or "
+                        "share non-thread-safe values such as `Rc` or `Cell` (Rudra's Send/Sync variance bug class)")
     if not documented:
         problems.append("no `// SAFETY:` comment says why the type is thread-safe")
     message = (
@@ -150,12 +152,18 @@ def _trait_name(impl: Node) -> str | None:
     return text
 
 
-def unbounded_params(impl: Node, trait: str) -> list[str]:
-    """Type parameters of the impl with no `trait` bound inline or in the `where` clause."""
+_THREAD_BOUND = re.compile(r"\b(Send|Sync)\b")
+
+
+def unbounded_params(impl: Node) -> list[str]:
+    """Type parameters of the impl with no `Send` or `Sync` bound inline or in the `where` clause.
+
+    Either bound is accepted for either impl: `Mutex<T>: Sync` needs only `T: Send`, and a shared
+    reference wrapper is `Send` when `T: Sync`. No thread bound at all is Rudra's SV pattern."""
     params = impl.child_by_field_name("type_parameters")
     if params is None:
         return []
-    word = re.compile(rf"\b{trait}\b")
+    word = _THREAD_BOUND
     bounded = {node_text(p.child_by_field_name("left") or p): True
                for w in impl.named_children if w.type == "where_clause"
                for p in w.named_children
