@@ -75,7 +75,7 @@ SEND_SYNC_IMPL = Rule(
     what=(
         "A new `unsafe impl Send for T` or `unsafe impl Sync for T` (also through `std::marker::` / "
         "`core::marker::` paths). It is reported as an error when it has no `// SAFETY:` comment above "
-        "it or when a generic type parameter has no `Send` or `Sync` bound at all (in its bounds or the "
+        "it or when it has type parameters and no `Send`/`Sync` bound at all (in its parameters or its "
         "`where` clause), and as a warning when documented and bounded."
     ),
     why=(
@@ -86,9 +86,9 @@ SEND_SYNC_IMPL = Rule(
     ),
     limits=(
         "A parameter used only in `PhantomData<fn() -> T>` may legitimately need no bound; the check "
-        "cannot see field types, so it still reports it (confidence medium). Either bound satisfies "
-        "either trait (`Mutex<T>: Sync` needs only `T: Send`), so a `Sync` impl that needs `T: Sync` "
-        "but has only `T: Send` is not escalated."
+        "cannot see field types, so it still reports it (confidence medium). Once any `Send`/`Sync` bound "
+        "appears the impl is not escalated, since other parameters are often type-level markers; so "
+        "`impl<T: Send, U> Send` with a data-carrying `U` stays a warning when documented."
     ),
     example=(
         "struct Slot<T>(*mut T);\n"
@@ -128,7 +128,8 @@ def _send_sync(impl: Node, trait: str, documented: bool) -> Hit:
     problems = []
     if unbounded:
         names = ", ".join(f"`{p}`" for p in unbounded)
-        problems.append(f"type parameter {names} has no `Send`/`Sync` bound, so safe code can move or "
+        subject = f"type parameter {names} has" if len(unbounded) == 1 else f"type parameters {names} have"
+        problems.append(f"{subject} no `Send`/`Sync` bound, so safe code can move or "
                         "share non-thread-safe values such as `Rc` or `Cell` (Rudra's Send/Sync variance bug class)")
     if not documented:
         problems.append("no `// SAFETY:` comment says why the type is thread-safe")
@@ -156,24 +157,17 @@ _THREAD_BOUND = re.compile(r"\b(Send|Sync)\b")
 
 
 def unbounded_params(impl: Node) -> list[str]:
-    """Type parameters of the impl with no `Send` or `Sync` bound inline or in the `where` clause.
+    """The impl's type parameters when neither they nor the `where` clause mention `Send`/`Sync`.
 
-    Either bound is accepted for either impl: `Mutex<T>: Sync` needs only `T: Send`, and a shared
-    reference wrapper is `Send` when `T: Sync`. No thread bound at all is Rudra's SV pattern."""
+    `unsafe impl<T> Send for X<T>` with no thread bound anywhere is Rudra's SV pattern. Once any
+    bound appears (`T: Send`, `A::Item: Send`, `Mutex<T>: Sync` needing only `T: Send`) the other
+    parameters are often type-level markers (`N: ArrayLength`, allocators), which text cannot tell
+    apart, so the check stays quiet about them."""
     params = impl.child_by_field_name("type_parameters")
     if params is None:
         return []
-    word = _THREAD_BOUND
-    bounded = {node_text(p.child_by_field_name("left") or p): True
-               for w in impl.named_children if w.type == "where_clause"
-               for p in w.named_children
-               if p.type == "where_predicate" and word.search(node_text(p.child_by_field_name("bounds") or p))}
-    out = []
-    for param in params.named_children:
-        name = param.child_by_field_name("name")
-        if param.type != "type_parameter" or name is None:
-            continue
-        bounds = param.child_by_field_name("bounds")
-        if not (bounds is not None and word.search(node_text(bounds))) and node_text(name) not in bounded:
-            out.append(node_text(name))
-    return out
+    clauses = [c for c in impl.named_children if c.type == "where_clause"]
+    if any(_THREAD_BOUND.search(node_text(n)) for n in [params, *clauses]):
+        return []
+    names = (p.child_by_field_name("name") for p in params.named_children if p.type == "type_parameter")
+    return [node_text(n) for n in names if n is not None]
