@@ -91,7 +91,9 @@ MISSING_SAFETY_DOC = Rule(
         "crate. Clippy's `missing_safety_doc` warns on this by default."
     ),
     limits=(
-        "A `pub` item in a file module is treated as exported (the `mod` line is in another file). "
+        "A `pub` item in a file module is treated as exported (the `mod` line is in another file), and "
+        "so is a `pub` method of a private type; a `pub` fn in a private inline module that is "
+        "re-exported with `pub use` is missed. "
         "`#[doc = include_str!(..)]` is trusted to hold the section."
     ),
     example=(
@@ -111,7 +113,10 @@ MISSING_SAFETY_DOC = Rule(
         "    unsafe { *p }\n"
         "}"
     ),
-    see_also="Clippy `missing_safety_doc`; the API guidelines, C-FAILURE (\"Unsafe functions document their safety\").",
+    see_also=(
+        "Clippy `missing_safety_doc`; the Rust API guidelines, C-FAILURE (\"Function docs include "
+        "error, panic, and safety considerations\")."
+    ),
 )
 
 
