@@ -60,7 +60,7 @@ def analyze(
     head_cov = Coverage()
     head = analyze_side(head_files, paths, opts, head_cov)
     base = analyze_side(base_files, paths, opts, Coverage())
-    head = relate_sides(base, head)
+    head = relate_sides(base, head, opts)
     base, head = suppressions.apply(base_files, head_files, paths, base, head, opts)
     new = _new_in_head(base, head)
     return Report(findings=new, coverage=head_cov, head_findings=head)

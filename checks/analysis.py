@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
 from checks.context import FileContext, Hit
 from checks.coverage import Coverage
@@ -120,10 +121,21 @@ def hits_to_findings(path: str, source: bytes, hits: list[Hit], opts: AnalyzeOpt
     return out
 
 
-def relate_sides(base: list[Finding], head: list[Finding]) -> list[Finding]:
-    """Let families that compare versions (a removed SAFETY comment) rewrite head findings."""
+def relate_sides(base: list[Finding], head: list[Finding], opts: AnalyzeOptions) -> list[Finding]:
+    """Let families that compare versions (a removed SAFETY comment) rewrite head findings.
+
+    Rules a family produces here pass the same on/off and severity settings as any other.
+    """
     for fam in FAMILIES:
         relate = getattr(fam, "relate", None)
         if relate is not None:
             head = relate(base, head)
-    return head
+    rules = all_rules()
+    out = []
+    for f in head:
+        if not rule_is_on(rules[f.rule], opts):
+            continue
+        if f.rule in opts.severity and f.severity != opts.severity[f.rule]:
+            f = replace(f, severity=Severity(opts.severity[f.rule]))
+        out.append(f)
+    return out

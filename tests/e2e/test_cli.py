@@ -64,7 +64,7 @@ def test_removed_safety_comment_is_new(repo: GitRepo) -> None:
     repo.commit("drop the comment")
     run = repo.scan("--format", "json")
     assert run.code == 1
-    assert rules_at(run.json()) == [("unsafe/undocumented-block", "src/lib.rs", 8)]
+    assert rules_at(run.json()) == [("unsafe/removed-safety-comment", "src/lib.rs", 8)]
 
 
 def test_working_tree_changes_and_untracked_files_are_scanned(repo: GitRepo) -> None:
