@@ -29,6 +29,7 @@ from checks.toctou import (
 from checks.toctou.calls import Call
 from checks.toctou.function import FnFacts
 from checks.toctou.scope import FnScope
+from checks.toctou.text import text_of
 from checks.toctou.wrappers import NameSpec
 
 FAMILY = "toctou"
@@ -138,14 +139,14 @@ def _extra_calls(ctx: FileContext, groups: dict[int, tuple[Node, list[Node]]],
     specs.update(wrappers.configured_specs(ctx.options.toctou_checks, ctx.options.toctou_uses))
     out: dict[int, list[Call]] = {}
     for node, spec in wrappers.find_calls(ctx.source, ctx.tree.root_node, specs):
-        fn = enclosing_function(node)
-        call = wrappers.classify_named(node, spec, node_text(node.child_by_field_name("function")))
-        if fn is None or call is None:
+        owner = enclosing_function(node)
+        call = wrappers.classify_named(node, spec, text_of(node.child_by_field_name("function")))
+        if owner is None or call is None:
             continue
-        if fn.id not in groups:
-            groups[fn.id] = (fn, [])
-            classified[fn.id] = []
-        out.setdefault(fn.id, []).append(call)
+        if owner.id not in groups:
+            groups[owner.id] = (owner, [])
+            classified[owner.id] = []
+        out.setdefault(owner.id, []).append(call)
     return out
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
+from checks.toctou.text import text_of
+
 CHECK = "check"
 USE = "use"
 
@@ -120,21 +122,17 @@ def call_parts(call: Node) -> tuple[str, str | None, Node | None, list[Node]]:
     if fn is None:
         return "", None, None, args
     if fn.type == "identifier":
-        return _text(fn), None, None, args
+        return text_of(fn), None, None, args
     if fn.type == "scoped_identifier":
         name = fn.child_by_field_name("name")
         path = fn.child_by_field_name("path")
         qual = path
         if qual is not None and qual.type == "scoped_identifier":
             qual = qual.child_by_field_name("name")
-        return _text(name), (_text(qual) if qual is not None else ""), None, args
+        return text_of(name), (text_of(qual) if qual is not None else ""), None, args
     if fn.type == "field_expression":
-        return _text(fn.child_by_field_name("field")), None, fn.child_by_field_name("value"), args
+        return text_of(fn.child_by_field_name("field")), None, fn.child_by_field_name("value"), args
     return "", None, None, args
-
-
-def _text(node: Node | None) -> str:
-    return (node.text or b"").decode("utf-8", "replace") if node is not None else ""
 
 
 def classify_function(call: Node, name: str, qual: str | None, args: list[Node]) -> Call | None:

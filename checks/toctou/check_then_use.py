@@ -7,7 +7,7 @@ from checks.findings import Confidence, Severity
 from checks.rules import Rule
 from checks.toctou import calls, guards
 from checks.toctou.calls import Call
-from checks.toctou.function import FnFacts, bumped, pair_hit, short
+from checks.toctou.function import FnFacts, bumped, pair_hit, short, shown_path
 
 RULE = Rule(
     id="toctou/check-then-use",
@@ -118,9 +118,9 @@ def _hit(facts: FnFacts, chk: Call, use: Call, rel: str) -> Hit:
         severity, confidence = Severity.WARNING, Confidence.HIGH
     risk = facts.risk(use.path, mode=use.mode)
     where = "in the branch that check decides" if guarded else "later in the same function"
-    path = short(use.path, 40) if use.path is not None else "the path"
+    path = shown_path(chk.path)
     message = (
-        f"`{short(chk.node)}` checks `{path}`, then `{short(use.node)}` acts on it {where}. "
+        f"`{short(chk.node)}` checks `{path}`, then `{short(use.node)}` acts on the same path {where}. "
         f"In between, another local process can {_ATTACK[use.op]} (TOCTOU, CWE-367). "
         f"Fix: {_FIX.get(use.op, _FIX_DEFAULT)}." + (f" {risk}" if risk else "")
     )

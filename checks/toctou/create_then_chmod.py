@@ -7,7 +7,7 @@ from checks.findings import Confidence, Severity
 from checks.rules import Rule
 from checks.toctou import calls
 from checks.toctou.calls import Call
-from checks.toctou.function import FnFacts, bumped, pair_hit, short
+from checks.toctou.function import FnFacts, bumped, pair_hit, short, shown_path
 
 RULE = Rule(
     id="toctou/create-then-chmod",
@@ -69,7 +69,7 @@ def _creator(facts: FnFacts, chmod: Call) -> Call | None:
 
 def _hit(facts: FnFacts, create: Call, chmod: Call) -> Hit:
     risk = facts.risk(chmod.path, mode=chmod.mode)
-    path = short(chmod.path, 40) if chmod.path is not None else "the path"
+    path = shown_path(chmod.path)
     what = "ownership" if chmod.op == calls.CHOWN else "permissions"
     message = (
         f"`{short(create.node)}` creates `{path}` with the default mode, and `{short(chmod.node)}` sets its "

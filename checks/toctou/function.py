@@ -63,6 +63,11 @@ def short(node: Node, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def shown_path(node: Node | None) -> str:
+    """A path expression for a message, without a leading `&`."""
+    return short(node, 40).lstrip("&").removeprefix("mut ") if node is not None else "the path"
+
+
 def pair_hit(rule: str, first: Call, second: Call, message: str, severity: Severity,
              confidence: Confidence) -> Hit:
     """A hit on the second call; the fingerprint construct is the two calls' normalized text."""

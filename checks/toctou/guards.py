@@ -80,7 +80,7 @@ def _branch_guard(check: Node, use: Node, names: frozenset[str], fn: Node) -> No
         if field is not None:
             cond = cur.child_by_field_name(field)
             if cond is not None and not contains(cond, use) and _tests(cond, check, names):
-                return cond
+                return cur if cur.type == "match_expression" else cond
         cur = cur.parent
     return None
 
@@ -111,7 +111,7 @@ def _exits_on(stmt: Node, check: Node, names: frozenset[str]) -> Node | None:
     elif node.type == "match_expression":
         value = node.child_by_field_name("value")
         if _tests(value, check, names) and has_exit(node, skip=value):
-            return value
+            return node
     elif node.type == "let_declaration":
         value = node.child_by_field_name("value")
         alt = node.child_by_field_name("alternative")

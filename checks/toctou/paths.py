@@ -12,12 +12,13 @@ import re
 from tree_sitter import Node
 
 from checks.syntax import node_text
+from checks.toctou.text import text_of
 
 # Methods and constructors that return (a view of) the same path.
 TRANSPARENT_METHODS = frozenset({
     "as_ref", "as_path", "clone", "to_path_buf", "to_owned", "into", "as_os_str", "as_bytes",
     "unwrap", "expect", "borrow", "path", "file_type", "metadata", "symlink_metadata", "as_ptr",
-    "as_c_str", "to_str", "to_string_lossy", "into_os_string", "into_boxed_path",
+    "as_c_str", "as_encoded_bytes", "to_str", "to_string_lossy", "into_os_string", "into_boxed_path",
 })
 TRANSPARENT_FNS = frozenset({
     ("Path", "new"), ("PathBuf", "from"), ("CString", "new"), ("OsStr", "new"),
@@ -63,7 +64,7 @@ def _transparent_call_inner(call: Node) -> Node | None:
     if fn is None:
         return None
     if fn.type == "field_expression":
-        field = node_text(fn.child_by_field_name("field"))
+        field = text_of(fn.child_by_field_name("field"))
         if field in TRANSPARENT_METHODS and len(arg_nodes) <= 1:
             return fn.child_by_field_name("value")
     if fn.type == "scoped_identifier" and _qual_name(fn) in TRANSPARENT_FNS and len(arg_nodes) == 1:
@@ -93,7 +94,7 @@ def _is_pure_call(call: Node) -> bool:
     if fn is None or args is None:
         return False
     if fn.type == "field_expression":
-        field = node_text(fn.child_by_field_name("field"))
+        field = text_of(fn.child_by_field_name("field"))
         ok = field in PURE_METHODS or field in TRANSPARENT_METHODS
         return ok and is_pure(fn.child_by_field_name("value") or fn) and is_pure(args)
     if fn.type == "scoped_identifier":

@@ -7,7 +7,7 @@ from checks.findings import Confidence, Severity
 from checks.rules import Rule
 from checks.toctou import calls
 from checks.toctou.calls import Call
-from checks.toctou.function import FnFacts, bumped, pair_hit, short
+from checks.toctou.function import FnFacts, bumped, pair_hit, short, shown_path
 
 RULE = Rule(
     id="toctou/remove-then-create",
@@ -64,7 +64,7 @@ def _remover(facts: FnFacts, create: Call) -> Call | None:
 
 def _hit(facts: FnFacts, remove: Call, create: Call) -> Hit:
     risk = facts.risk(create.path)
-    path = short(create.path, 40) if create.path is not None else "the path"
+    path = shown_path(create.path)
     message = (
         f"`{short(remove.node)}` removes `{path}` and `{short(create.node)}` creates it again, following "
         f"whatever is there by then. Another local user can plant a symlink in between, and the create "

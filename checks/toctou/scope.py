@@ -12,6 +12,7 @@ from tree_sitter import Node
 
 from checks.syntax import node_text
 from checks.toctou.paths import is_pure, normalized, strip
+from checks.toctou.text import text_of
 
 _NESTED_ITEMS = frozenset({"function_item", "impl_item", "mod_item", "trait_item"})
 _CONDITION_OWNERS = {"if_expression": "condition", "while_expression": "condition", "match_expression": "value"}
@@ -72,7 +73,7 @@ class FnScope:
         value = fn.child_by_field_name("value")
         if value is not None and value.type == "identifier":
             self.method_calls.setdefault(node_text(value), []).append(
-                (node_text(fn.child_by_field_name("field")), call))
+                (text_of(fn.child_by_field_name("field")), call))
 
     def binding(self, name: str, before: int) -> tuple[int, Node] | None:
         """The last `let` of `name` that starts before byte `before`."""

@@ -10,7 +10,7 @@ from checks.rules import Rule
 from checks.syntax import node_text
 from checks.toctou import calls, guards
 from checks.toctou.calls import Call
-from checks.toctou.function import FnFacts, bumped, pair_hit, short
+from checks.toctou.function import FnFacts, bumped, pair_hit, short, shown_path
 
 RULE = Rule(
     id="toctou/symlink-check-then-open",
@@ -81,7 +81,7 @@ def _tests_symlink(chk: Call, guard: Node | None) -> bool:
 
 def _hit(facts: FnFacts, chk: Call, use: Call) -> Hit:
     risk = facts.risk(use.path, use.source)
-    path = short(chk.path, 40) if chk.path is not None else "the path"
+    path = shown_path(chk.path)
     message = (
         f"`{short(chk.node)}` rules out a symlink at `{path}`, but `{short(use.node)}` resolves the path "
         f"again and follows links. An attacker can swap in a symlink between the two, and the call then "

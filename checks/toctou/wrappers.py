@@ -19,6 +19,7 @@ from checks.toctou import calls
 from checks.toctou.calls import Call
 from checks.toctou.paths import strip
 from checks.toctou.scope import FnScope
+from checks.toctou.text import text_of
 
 _USE_PRIORITY = (calls.CHMOD, calls.CHOWN, calls.CREATE, calls.REMOVE, calls.CREATE_DIR, calls.CREATE_DIR_ALL,
                  calls.RENAME, calls.COPY, calls.LINK, calls.MKFIFO, calls.LCHOWN, calls.EXCLUSIVE, calls.OPEN)
@@ -44,7 +45,7 @@ def wrapper_specs(fn: Node, classified: list[Call], scope: FnScope) -> tuple[str
                 if (k := _param_of(c, scope)) is not None and k in params]
     if not on_param:
         return None
-    name = node_text(fn.child_by_field_name("name"))
+    name = text_of(fn.child_by_field_name("name"))
     uses = [(c, i) for c, i in on_param if c.role == calls.USE]
     if uses:
         c, i = min(uses, key=lambda ci: _USE_PRIORITY.index(ci[0].op) if ci[0].op in _USE_PRIORITY else 99)
