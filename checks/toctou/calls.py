@@ -145,7 +145,7 @@ def classify_function(call: Node, name: str, qual: str | None, args: list[Node])
         return None
     label = f"{qual}::{name}" if qual else name
     out = Call(call, spec.role, spec.op, args[spec.arg], label, symlink_aware=spec.symlink_aware)
-    if spec.op in (CREATE, CREATE_DIR, CREATE_DIR_ALL, EXCLUSIVE, MKFIFO):
+    if spec.op in (CREATE, CREATE_DIR, CREATE_DIR_ALL, EXCLUSIVE, MKFIFO, COPY):
         out.default_mode = True
     if spec.op == CHMOD and len(args) > 1:
         out.mode = args[1]

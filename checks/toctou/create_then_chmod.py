@@ -17,7 +17,8 @@ RULE = Rule(
     what=(
         "A file, directory or FIFO created by path with the umask-derived default mode (`File::create`, "
         "`fs::write`, `create_dir[_all]`, `DirBuilder` or `OpenOptions` without `.mode(..)`, "
-        "`mkfifo`/`mknod`) and then, in the same function, `fs::set_permissions`, `chmod` or `chown` "
+        "`mkfifo`/`mknod`, or `fs::copy`, which gives the copy the source's mode) and then, in the "
+        "same function, `fs::set_permissions`, `chmod` or `chown` "
         "on the same path."
     ),
     why=(
@@ -43,6 +44,7 @@ RULE = Rule(
 )
 
 _CHMODS = frozenset({calls.CHMOD, calls.CHOWN})
+_MODE_SOURCE = {calls.COPY: "the source file's mode"}
 
 
 def check(facts: FnFacts) -> list[Hit]:
@@ -72,7 +74,8 @@ def _hit(facts: FnFacts, create: Call, chmod: Call) -> Hit:
     path = shown_path(chmod.path)
     what = "ownership" if chmod.op == calls.CHOWN else "permissions"
     message = (
-        f"`{short(create.node)}` creates `{path}` with the default mode, and `{short(chmod.node)}` sets its "
+        f"`{short(create.node)}` creates `{path}` with {_MODE_SOURCE.get(create.op, 'the default mode')}, and "
+        f"`{short(chmod.node)}` sets its "
         f"{what} only afterwards, by path. In that window another user can open the file and keep the "
         f"descriptor, or swap the path for a symlink so the change lands on another file. Fix: create it "
         f"with the final mode (`OpenOptionsExt::mode`, `DirBuilderExt::mode`) or change it through the "

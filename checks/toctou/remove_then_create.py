@@ -38,17 +38,28 @@ RULE = Rule(
 )
 
 _CREATES = frozenset({calls.CREATE, calls.COPY})
+_RECREATES = _CREATES | {calls.EXCLUSIVE, calls.CREATE_DIR, calls.CREATE_DIR_ALL, calls.LINK}
+
+
+def _recreates(call: Call) -> bool:
+    """Puts something at the path again (an `O_NOFOLLOW` create is an `OPEN` that creates)."""
+    return call.role == calls.USE and (call.op in _RECREATES or (call.op == calls.OPEN and call.default_mode))
 
 
 def check(facts: FnFacts) -> list[Hit]:
     hits = []
     for create in facts.calls:
-        if create.role != calls.USE or create.op not in _CREATES or create.node.start_byte in facts.claimed:
+        if not _recreates(create) or create.node.start_byte in facts.claimed:
             continue
         remove = _remover(facts, create)
-        if remove is not None:
+        if remove is None:
+            continue
+        # A remove followed by a re-create is a replace: the re-create decides whether it races,
+        # so the remove is not reported again as a check-then-use (the `create_new` fix stays quiet).
+        facts.claimed.add(remove.node.start_byte)
+        if create.op in _CREATES:
             hits.append(_hit(facts, remove, create))
-            facts.claimed.update((create.node.start_byte, remove.node.start_byte))
+            facts.claimed.add(create.node.start_byte)
     return hits
 
 
