@@ -81,6 +81,8 @@ _FIX = {
 _FIX_DEFAULT = "act without the check and handle the error, or use fd-relative calls (`renameat`, cap-std)"
 _RACY = frozenset(_ATTACK)
 _QUIET_OPS = frozenset({calls.REMOVE, calls.CREATE_DIR_ALL})
+# Unguarded (merely later) pairs are worth a note only where losing the race writes somewhere.
+_LATER_OPS = frozenset({calls.CREATE, calls.CHMOD, calls.CHOWN, calls.COPY, calls.RENAME})
 _RANK = {guards.BRANCH: 2, guards.EXIT: 2, guards.LATER: 1}
 
 
@@ -90,6 +92,8 @@ def check(facts: FnFacts) -> list[Hit]:
         if use.role != calls.USE or use.op not in _RACY or use.node.start_byte in facts.claimed:
             continue
         best = _best_check(facts, use)
+        if best is not None and best[1] == guards.LATER and use.op not in _LATER_OPS:
+            continue
         if best is not None:
             hits.append(_hit(facts, best[0], use, best[1]))
     return hits

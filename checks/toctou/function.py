@@ -15,6 +15,7 @@ from tree_sitter import Node
 from checks.context import Hit
 from checks.findings import Confidence, Severity
 from checks.syntax import node_text
+from checks.toctou import guards
 from checks.toctou.calls import Call
 from checks.toctou.paths import normalized
 from checks.toctou.scope import FnScope, key_of
@@ -32,13 +33,14 @@ class FnFacts:
     """Start bytes of calls already reported as the second half of a race by an earlier rule."""
 
     def same_path(self, a: Node | None, b: Node | None) -> str | None:
-        """The shared key when `a` (earlier) and `b` name the same path and nothing reassigns it."""
+        """The shared key when `a` (earlier) and `b` name the same path, nothing reassigns it in
+        between, and `b` can run after `a` (not in another `match` arm, no `return` in between)."""
         ka, kb = key_of(self.scope, a), key_of(self.scope, b)
         if ka is None or ka != kb or a is None or b is None:
             return None
         if self.scope.reassigned_between(ka, a.end_byte, b.start_byte):
             return None
-        return ka
+        return ka if guards.can_follow(a, b, self.scope.fn) else None
 
     def risk(self, *paths: Node | None, mode: Node | None = None) -> str:
         """Why severity goes up, or "": a world-writable place or mode (issue rule 5)."""

@@ -167,3 +167,45 @@ def _is_tested(check: Node, names: frozenset[str], scope: FnScope, use: Node) ->
         if contains(cond, check) or (cond.start_byte > check.start_byte and _mentions(cond, names)):
             return True
     return False
+
+
+def can_follow(first: Node, second: Node, fn: Node) -> bool:
+    """`second` can run after `first`: not in another arm of the same `if`/`match`, and `first`'s
+    block does not leave (`return`, `break`, …) right after it."""
+    lca = _common_ancestor(first, second, fn)
+    if lca is None:
+        return True
+    if lca.type == "match_block":
+        return False
+    if lca.type == "if_expression":
+        cons = lca.child_by_field_name("consequence")
+        if cons is not None and (contains(cons, first) != contains(cons, second)):
+            cond = lca.child_by_field_name("condition")
+            return cond is not None and contains(cond, first)
+    return not _leaves_after(first, lca)
+
+
+def _common_ancestor(a: Node, b: Node, fn: Node) -> Node | None:
+    cur = a.parent
+    while cur is not None and cur != fn:
+        if contains(cur, b):
+            return cur
+        cur = cur.parent
+    return None
+
+
+def _leaves_after(node: Node, stop: Node) -> bool:
+    """A block between `node` and `stop` has an unconditional exit statement after `node`."""
+    child = node
+    cur = node.parent
+    while cur is not None and cur != stop:
+        if cur.type == "block":
+            sib = child.next_named_sibling
+            while sib is not None:
+                inner = sib.named_children[0] if sib.type == "expression_statement" and sib.named_children else sib
+                if inner.type in _EXIT_TYPES or (inner.type == "macro_invocation" and has_exit(inner)):
+                    return True
+                sib = sib.next_named_sibling
+        child = cur
+        cur = cur.parent
+    return False
