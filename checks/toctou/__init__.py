@@ -9,6 +9,7 @@ reported as the second half of one race is not reported again by a more general 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import cache
 
 from tree_sitter import Node
@@ -93,6 +94,7 @@ def check(ctx: FileContext) -> list[Hit]:
     if _is_test_path(ctx.path):
         return []
     groups = _group(node for m in ctx.matches for node in m.get("toctou.call", ()))
+    groups = {fid: group for fid, group in groups.items() if not _is_test_fn(group[0])}
     scopes: dict[int, FnScope] = {}
     classified = {fid: _classify_matched(fn, nodes, scopes) for fid, (fn, nodes) in groups.items()}
     extra = _extra_calls(ctx, groups, classified, scopes)
@@ -106,9 +108,10 @@ def check(ctx: FileContext) -> list[Hit]:
     return hits
 
 
-def _group(nodes: object) -> dict[int, tuple[Node, list[Node]]]:
+def _group(nodes: Iterable[Node]) -> dict[int, tuple[Node, list[Node]]]:
+    """Matched calls by enclosing `fn` (closures belong to their fn; calls outside any fn are dropped)."""
     groups: dict[int, tuple[Node, list[Node]]] = {}
-    for node in nodes:  # type: ignore[attr-defined]
+    for node in nodes:
         fn = enclosing_function(node)
         if fn is not None:
             groups.setdefault(fn.id, (fn, []))[1].append(node)
@@ -141,7 +144,7 @@ def _extra_calls(ctx: FileContext, groups: dict[int, tuple[Node, list[Node]]],
     """Calls of same-file wrappers and configured names, grouped by function (new groups added)."""
     specs: dict[str, NameSpec] = {}
     for fid, (fn, _) in groups.items():
-        if classified[fid]:
+        if classified[fid] and wrappers.param_names(fn):
             found = wrappers.wrapper_specs(fn, classified[fid], _scope(fn, scopes))
             if found is not None:
                 specs[found[0]] = found[1]

@@ -38,7 +38,7 @@ class NameSpec:
 
 def wrapper_specs(fn: Node, classified: list[Call], scope: FnScope) -> tuple[str, NameSpec] | None:
     """(name, spec) when `fn` is a free function that checks or uses one of its parameters."""
-    params = _param_names(fn)
+    params = param_names(fn)
     if not params:
         return None
     on_param = [(c, params.index(k)) for c in classified
@@ -54,7 +54,8 @@ def wrapper_specs(fn: Node, classified: list[Call], scope: FnScope) -> tuple[str
     return name, NameSpec(calls.CHECK, "", i, symlink_aware=any(x.symlink_aware for x, _ in on_param))
 
 
-def _param_names(fn: Node) -> list[str]:
+def param_names(fn: Node) -> list[str]:
+    """Parameter names of a free function; empty for methods (`self`) and parameterless fns."""
     params = fn.child_by_field_name("parameters")
     if params is None:
         return []
