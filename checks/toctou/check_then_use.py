@@ -22,9 +22,9 @@ RULE = Rule(
         "`create_dir[_all]`, `set_permissions`, `chown`, `remove_*`, `rename`, `copy`, `hard_link`, "
         "`symlink`, and their `tokio::fs` / `async_std::fs` mirrors. High confidence when the use sits "
         "in the branch the check decides (inside the `if`/`match` arm, or after an early "
-        "`return`/`continue`/`break`/`bail!`/`?`); a note when it is merely later and the check's "
-        "answer is tested somewhere. Checks before `remove_*` and `create_dir_all` are notes: those "
-        "races usually only make the call fail."
+        "`return`/`continue`/`break`/`bail!`/`?`); a low-confidence note when a create, chmod, chown, "
+        "copy or rename is merely later and the check's answer is tested somewhere. Checks before "
+        "`remove_*` and `create_dir_all` are notes: those races usually only make the call fail."
     ),
     why=(
         "The file system can change between the check and the use: another local process can plant "
@@ -47,7 +47,10 @@ RULE = Rule(
         "Looks inside one function, plus one level of same-file helper functions; a check in one "
         "function and a use in its caller are missed. Paths match by name and by pure expression "
         "text, so a path rebuilt differently (`dir.join(a)` vs `dir.join(b)` with `a == b`) is missed. "
-        "Test code (`#[test]`, `#[cfg(test)]`, `tests/`, `benches/`, `examples/`, `build.rs`) is skipped."
+        "Test code (`#[test]`, `#[cfg(test)]`, `tests/`, `benches/`, `examples/`, `build.rs`) is skipped. "
+        "A check followed only by a read, or by an open that neither creates, truncates nor appends, is "
+        "not reported. A path reassigned between the two calls (a `while p.exists()` loop picking a free "
+        "name) is not followed, so that shape is missed."
     ),
     see_also="CWE-367; CodeQL `cpp/toctou-race-condition`; `std::fs::OpenOptions::create_new`; CVE-2022-21658.",
 )
