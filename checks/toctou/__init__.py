@@ -97,7 +97,7 @@ def check(ctx: FileContext) -> list[Hit]:
     groups = {fid: group for fid, group in groups.items() if not _is_test_fn(group[0])}
     scopes: dict[int, FnScope] = {}
     classified = {fid: _classify_matched(fn, nodes, scopes) for fid, (fn, nodes) in groups.items()}
-    extra = _extra_calls(ctx, groups, classified, scopes)
+    extra = _extra_calls(ctx, groups, classified)
     hits: list[Hit] = []
     for fid, (fn, _) in groups.items():
         found = sorted(classified[fid] + extra.get(fid, []), key=lambda c: c.node.start_byte)
@@ -140,12 +140,12 @@ def _classify_matched(fn: Node, nodes: list[Node], scopes: dict[int, FnScope]) -
 
 
 def _extra_calls(ctx: FileContext, groups: dict[int, tuple[Node, list[Node]]],
-                 classified: dict[int, list[Call]], scopes: dict[int, FnScope]) -> dict[int, list[Call]]:
+                 classified: dict[int, list[Call]]) -> dict[int, list[Call]]:
     """Calls of same-file wrappers and configured names, grouped by function (new groups added)."""
     specs: dict[str, NameSpec] = {}
     for fid, (fn, _) in groups.items():
         if classified[fid] and wrappers.param_names(fn):
-            found = wrappers.wrapper_specs(fn, classified[fid], _scope(fn, scopes))
+            found = wrappers.wrapper_specs(fn, classified[fid])
             if found is not None:
                 specs[found[0]] = found[1]
     specs.update(wrappers.configured_specs(ctx.options.toctou_checks, ctx.options.toctou_uses))

@@ -18,7 +18,6 @@ from checks.syntax import node_text
 from checks.toctou import calls
 from checks.toctou.calls import Call
 from checks.toctou.paths import strip
-from checks.toctou.scope import FnScope
 from checks.toctou.text import text_of
 
 _USE_PRIORITY = (calls.CHMOD, calls.CHOWN, calls.CREATE, calls.REMOVE, calls.CREATE_DIR, calls.CREATE_DIR_ALL,
@@ -36,13 +35,13 @@ class NameSpec:
     bare_only: bool = True
 
 
-def wrapper_specs(fn: Node, classified: list[Call], scope: FnScope) -> tuple[str, NameSpec] | None:
+def wrapper_specs(fn: Node, classified: list[Call]) -> tuple[str, NameSpec] | None:
     """(name, spec) when `fn` is a free function that checks or uses one of its parameters."""
     params = param_names(fn)
     if not params:
         return None
     on_param = [(c, params.index(k)) for c in classified
-                if (k := _param_of(c, scope)) is not None and k in params]
+                if (k := _param_of(c, fn)) is not None and k in params]
     if not on_param:
         return None
     name = text_of(fn.child_by_field_name("name"))
@@ -69,13 +68,18 @@ def param_names(fn: Node) -> list[str]:
     return out
 
 
-def _param_of(call: Call, scope: FnScope) -> str | None:
+def _param_of(call: Call, fn: Node) -> str | None:
+    """The identifier the call's path is, unless the body rebinds it with `let` (a byte search:
+    cheaper than a scope walk, and a false "rebound" only loses a wrapper)."""
     if call.path is None:
         return None
     node = strip(call.path)
-    if node.type != "identifier" or scope.lets.get(node_text(node)):
+    if node.type != "identifier":
         return None
-    return node_text(node)
+    name = node_text(node)
+    if re.search(rb"\blet\s+(?:mut\s+)?" + re.escape(name.encode()) + rb"\b", fn.text or b""):
+        return None
+    return name
 
 
 def configured_specs(checks: Iterable[str], uses: Iterable[str]) -> dict[str, NameSpec]:
