@@ -15,6 +15,11 @@ from checks.toctou.paths import is_pure, normalized, strip
 from checks.toctou.text import text_of
 
 _NESTED_ITEMS = frozenset({"function_item", "impl_item", "mod_item", "trait_item"})
+# Subtrees that hold no binding, assignment, call or condition: not walked.
+_OPAQUE = _NESTED_ITEMS | {"token_tree", "string_literal", "raw_string_literal", "attribute_item",
+                           "line_comment", "block_comment", "type_arguments", "generic_type", "reference_type",
+                           "type_identifier", "primitive_type", "scoped_type_identifier", "identifier",
+                           "field_identifier", "integer_literal", "boolean_literal"}
 _CONDITION_OWNERS = {"if_expression": "condition", "while_expression": "condition", "match_expression": "value"}
 _WORD = re.compile(r"[A-Za-z_]\w*")
 _TMP = re.compile(r'temp_dir\s*\(\s*\)|"/(?:var/)?tmp(?:/|")|"/dev/shm')
@@ -41,7 +46,7 @@ class FnScope:
         while stack:
             node = stack.pop()
             t = node.type
-            if t in _NESTED_ITEMS:
+            if t in _OPAQUE:
                 continue
             if t in ("let_declaration", "let_condition"):
                 self._bind(node)
