@@ -62,10 +62,10 @@ QUERY = f"""
   (#any-of? @toctou.name {_any_of(_BARE)})) @toctou.call
 """
 
-# A race needs a first half: a check, a create (for chmod) or a remove (for re-create).
+# A race needs a first half: a check, a create (for chmod; a new `symlink` too) or a remove (for re-create).
 _FIRST_HALF = ("exists", "is_file", "is_dir", "is_symlink", "metadata", "file_type", "stat", "access",
                "create", "create_new", "create_dir", "create_dir_all", "mkfifo", "mknod", "remove_file",
-               "remove_dir", "remove_dir_all", "unlink")
+               "remove_dir", "remove_dir_all", "unlink", "symlink")
 
 
 def trigger(options: AnalyzeOptions) -> re.Pattern[bytes] | None:
@@ -167,11 +167,13 @@ def _worth_pairing(found: list[Call]) -> bool:
 
 
 def _dedupe(found: list[Call]) -> list[Call]:
-    seen: set[int] = set()
+    """One record per call node; `a.b()?.c()` and `a.b()` start on the same byte but differ."""
+    seen: set[tuple[int, int]] = set()
     out = []
     for c in found:
-        if c.node.start_byte not in seen:
-            seen.add(c.node.start_byte)
+        span = (c.node.start_byte, c.node.end_byte)
+        if span not in seen:
+            seen.add(span)
             out.append(c)
     return out
 

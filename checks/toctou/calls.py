@@ -24,6 +24,7 @@ CHMOD = "chmod"
 CHOWN = "chown"
 LCHOWN = "lchown"
 REMOVE = "remove"
+REMOVE_TREE = "remove_tree"  # a same-file recursive delete that walks the path by name (CVE-2022-21658)
 RENAME = "rename"
 COPY = "copy"
 LINK = "link"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from tree_sitter import Node
+
 from checks.context import Hit
 from checks.findings import Confidence, Severity
 from checks.rules import Rule
+from checks.syntax import node_text
 from checks.toctou import calls, guards
 from checks.toctou.calls import Call
 from checks.toctou.function import FnFacts, bumped, pair_hit, short, shown_path
@@ -63,6 +66,8 @@ _ATTACK = {
     calls.CHOWN: "swap the path for a symlink, so the ownership change lands on another file",
     calls.LCHOWN: "replace the path with another file, whose ownership then changes",
     calls.REMOVE: "remove or replace the path, so the call fails or deletes something else",
+    calls.REMOVE_TREE: "swap the directory for a symlink, so the recursive delete walks into the link's target "
+                       "and deletes files outside the tree (CVE-2022-21658, RUSTSEC-2023-0018)",
     calls.RENAME: "plant a file or symlink at the destination, which the rename then replaces",
     calls.COPY: "plant a symlink at the destination, so the copy overwrites a file the attacker chose",
     calls.LINK: "plant a file at the link path, so the call fails or a stale entry is kept",
@@ -80,6 +85,8 @@ _FIX = {
     calls.CHOWN: "open the path once with `O_NOFOLLOW` and call `fchown` on the descriptor",
     calls.LCHOWN: "open the path once with `O_NOFOLLOW` and call `fchown` on the descriptor",
     calls.REMOVE: "call the remove without the check and treat `ErrorKind::NotFound` as success",
+    calls.REMOVE_TREE: "delete with `std::fs::remove_dir_all` (descriptor-based since Rust 1.58.1) or walk "
+                       "with `openat`/`unlinkat` and `O_NOFOLLOW` (cap-std, the `remove_dir_all` crate >= 0.8)",
 }
 _FIX_DEFAULT = "act without the check and handle the error, or use fd-relative calls (`renameat`, cap-std)"
 _RACY = frozenset(_ATTACK)
@@ -97,13 +104,28 @@ def check(facts: FnFacts) -> list[Hit]:
         best = _best_check(facts, use)
         if best is not None and best[1] == guards.LATER and use.op not in _LATER_OPS:
             continue
+        if best is not None and _type_dispatch(use, best[2]):
+            continue
         if best is not None:
             hits.append(_hit(facts, best[0], use, best[1]))
     return hits
 
 
-def _best_check(facts: FnFacts, use: Call) -> tuple[Call, str] | None:
-    best: tuple[Call, str] | None = None
+_PLAIN_REMOVES = ("remove_file", "remove_dir", "unlink")
+_TYPE_TESTS = ("is_dir", "is_symlink", "file_type")
+
+
+def _type_dispatch(use: Call, guard: Node | None) -> bool:
+    """A file-or-directory test choosing `remove_file` vs `remove_dir`: losing that race only
+    makes the call fail (`EISDIR`/`ENOTDIR`); neither follows a link, so it is not reported."""
+    if not use.label.endswith(_PLAIN_REMOVES) or guard is None:
+        return False
+    text = node_text(guard)
+    return any(t in text for t in _TYPE_TESTS)
+
+
+def _best_check(facts: FnFacts, use: Call) -> tuple[Call, str, Node | None] | None:
+    best: tuple[Call, str, Node | None] | None = None
     for chk in facts.calls:
         if chk.role != calls.CHECK or chk.node.end_byte > use.node.start_byte:
             continue
@@ -111,7 +133,7 @@ def _best_check(facts: FnFacts, use: Call) -> tuple[Call, str] | None:
             continue
         rel = guards.relation(chk.node, use.node, facts.scope)
         if rel is not None and (best is None or _RANK[rel[0]] >= _RANK[best[1]]):
-            best = (chk, rel[0])
+            best = (chk, rel[0], rel[1])
     return best
 
 

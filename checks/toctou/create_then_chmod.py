@@ -64,14 +64,22 @@ def _creator(facts: FnFacts, chmod: Call) -> Call | None:
     for create in facts.calls:
         if create.node.end_byte > chmod.node.start_byte:
             break
-        if create.role == calls.USE and create.default_mode and facts.same_path(create.path, chmod.path):
+        if create.role == calls.USE and (create.default_mode or _is_symlink_create(create)) \
+                and facts.same_path(create.path, chmod.path):
             found = create
     return found
+
+
+def _is_symlink_create(call: Call) -> bool:
+    return call.op == calls.LINK and call.label.endswith("symlink")
 
 
 def _hit(facts: FnFacts, create: Call, chmod: Call) -> Hit:
     risk = facts.risk(chmod.path, mode=chmod.mode)
     path = shown_path(chmod.path)
+    if _is_symlink_create(create):
+        return pair_hit(RULE.id, create, chmod, _link_message(create, chmod, path, risk),
+                        bumped(RULE.severity, risk), RULE.confidence)
     what = "ownership" if chmod.op == calls.CHOWN else "permissions"
     message = (
         f"`{short(create.node)}` creates `{path}` with {_MODE_SOURCE.get(create.op, 'the default mode')}, and "
@@ -82,3 +90,12 @@ def _hit(facts: FnFacts, create: Call, chmod: Call) -> Hit:
         f"open handle (`File::set_permissions`, `fchown`)." + (f" {risk}" if risk else "")
     )
     return pair_hit(RULE.id, create, chmod, message, bumped(RULE.severity, risk), RULE.confidence)
+
+
+def _link_message(create: Call, chmod: Call, path: str, risk: str) -> str:
+    return (
+        f"`{short(create.node)}` makes `{path}` a symlink, and `{short(chmod.node)}` then changes it by path, "
+        f"which follows the new link: the mode or owner of the link's target changes instead, possibly a file "
+        f"outside the tree (uutils `cp -r` issue #12191, CWE-59). Fix: skip the change for links, or use "
+        f"`lchown` / `fchmodat(.., AT_SYMLINK_NOFOLLOW)`." + (f" {risk}" if risk else "")
+    )

@@ -20,7 +20,7 @@ from checks.toctou.calls import Call
 from checks.toctou.paths import strip
 from checks.toctou.text import text_of
 
-_USE_PRIORITY = (calls.CHMOD, calls.CHOWN, calls.CREATE, calls.REMOVE, calls.CREATE_DIR, calls.CREATE_DIR_ALL,
+_USE_PRIORITY = (calls.REMOVE_TREE, calls.CHMOD, calls.CHOWN, calls.CREATE, calls.REMOVE, calls.CREATE_DIR, calls.CREATE_DIR_ALL,
                  calls.RENAME, calls.COPY, calls.LINK, calls.MKFIFO, calls.LCHOWN, calls.EXCLUSIVE, calls.OPEN)
 
 
@@ -42,15 +42,33 @@ def wrapper_specs(fn: Node, classified: list[Call]) -> tuple[str, NameSpec] | No
         return None
     on_param = [(c, params.index(k)) for c in classified
                 if (k := _param_of(c, fn)) is not None and k in params]
-    if not on_param:
+    if not on_param and not any(c.op == calls.REMOVE for c in classified):
         return None
     name = text_of(fn.child_by_field_name("name"))
+    tree = _tree_walk_param(fn, params, classified)
+    if tree is not None:
+        return name, NameSpec(calls.USE, calls.REMOVE_TREE, tree)
+    if not on_param:
+        return None
     uses = [(c, i) for c, i in on_param if c.role == calls.USE]
     if uses:
         c, i = min(uses, key=lambda ci: _USE_PRIORITY.index(ci[0].op) if ci[0].op in _USE_PRIORITY else 99)
         return name, NameSpec(calls.USE, c.op, i, default_mode=c.default_mode, follows_symlinks=c.follows_symlinks)
     c, i = on_param[0]
     return name, NameSpec(calls.CHECK, "", i, symlink_aware=any(x.symlink_aware for x, _ in on_param))
+
+
+def _tree_walk_param(fn: Node, params: list[str], classified: list[Call]) -> int | None:
+    """Index of the parameter a hand-written recursive delete walks: the body lists it with
+    `read_dir` and removes entries by path (the shape behind CVE-2022-21658, RUSTSEC-2023-0018)."""
+    if not any(c.op == calls.REMOVE for c in classified):
+        return None
+    body = fn.text or b""
+    for i, p in enumerate(params):
+        word = re.escape(p.encode())
+        if p and re.search(rb"read_dir\(\s*&?" + word + rb"\b|\b" + word + rb"\s*\.\s*read_dir\(", body):
+            return i
+    return None
 
 
 def param_names(fn: Node) -> list[str]:
