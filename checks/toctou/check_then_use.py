@@ -23,11 +23,14 @@ RULE = Rule(
         "that only checks) followed in the same function by an operation on the same path: "
         "`File::create`, `fs::write`, an `OpenOptions` open that creates, truncates or appends, "
         "`create_dir[_all]`, `set_permissions`, `chown`, `remove_*`, `rename`, `copy`, `hard_link`, "
-        "`symlink`, and their `tokio::fs` / `async_std::fs` mirrors. High confidence when the use sits "
+        "`symlink`, their `tokio::fs` / `async_std::fs` mirrors, and a same-file recursive delete (a function that "
+        "lists its path parameter with `read_dir` and removes entries by path). High confidence when the use sits "
         "in the branch the check decides (inside the `if`/`match` arm, or after an early "
         "`return`/`continue`/`break`/`bail!`/`?`); a low-confidence note when a create, chmod, chown, "
         "copy or rename is merely later and the check's answer is tested somewhere. Checks before "
-        "`remove_*` and `create_dir_all` are notes: those races usually only make the call fail."
+        "`remove_*` and `create_dir_all` are notes: those races usually only make the call fail; a type test "
+        "(`is_dir`, `is_symlink`, `file_type`) choosing `remove_file` or `remove_dir` is not reported. A type "
+        "test deciding a hand-written recursive delete is a warning (CVE-2022-21658, RUSTSEC-2023-0018)."
     ),
     why=(
         "The file system can change between the check and the use: another local process can plant "

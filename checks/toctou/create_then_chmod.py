@@ -19,7 +19,8 @@ RULE = Rule(
         "`fs::write`, `create_dir[_all]`, `DirBuilder` or `OpenOptions` without `.mode(..)`, "
         "`mkfifo`/`mknod`, or `fs::copy`, which gives the copy the source's mode) and then, in the "
         "same function, `fs::set_permissions`, `chmod` or `chown` "
-        "on the same path."
+        "on the same path; also a `symlink` created at a path that is then chmod-ed or chown-ed by that "
+        "path (the change follows the new link to its target)."
     ),
     why=(
         "Until the chmod runs, the new file has the default permissions (often world-readable): another "

@@ -119,3 +119,84 @@ fn overwrite(p: &std::path::Path) -> std::io::Result<()> {
     head = base.replace(b".truncate(true)", b"")
     assert _new(None, base) == [("toctou/check-then-use", 5)]
     assert _new(base, head) == []
+
+
+# Real shapes: base = before the bug-introducing change, head = after it, fix = the real fix.
+
+MKFIFO_BASE = b"""
+use nix::sys::stat::Mode;
+use nix::unistd::mkfifo;
+fn make_fifo(f: &std::path::Path, mode: u32) -> std::io::Result<()> {
+    mkfifo(f, Mode::from_bits_truncate(mode)).map_err(std::io::Error::from)?;
+    Ok(())
+}
+"""
+
+
+def test_uutils_mkfifo_pr_adding_a_chmod_by_name_is_flagged_and_its_fix_is_not():
+    """uutils issue #10020 (CVE-2026-35352): `-m` was honoured with a path chmod after `mkfifo`."""
+    head = MKFIFO_BASE.replace(
+        b"    Ok(())\n",
+        b"    std::fs::set_permissions(f, std::os::unix::fs::PermissionsExt::from_mode(mode))?;\n    Ok(())\n")
+    assert _new(MKFIFO_BASE, head) == [("toctou/create-then-chmod", 6)]
+    assert _new(head, MKFIFO_BASE) == []
+
+
+REMOVE_TREE_BASE = b"""
+use std::fs;
+use std::path::Path;
+
+fn remove_tree(path: &Path) -> std::io::Result<()> {
+    for entry in fs::read_dir(path)? {
+        fs::remove_file(entry?.path())?;
+    }
+    fs::remove_dir(path)
+}
+"""
+
+REMOVE_TREE_HEAD = b"""
+use std::fs;
+use std::path::Path;
+
+fn remove_tree(path: &Path) -> std::io::Result<()> {
+    for entry in fs::read_dir(path)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            remove_tree(&entry.path())?;
+        } else {
+            fs::remove_file(entry.path())?;
+        }
+    }
+    fs::remove_dir(path)
+}
+"""
+
+
+def test_recursing_into_subdirectories_by_path_is_flagged_and_std_remove_dir_all_is_not():
+    """CVE-2022-21658 / RUSTSEC-2023-0018: the type test decides a recursive walk by name."""
+    assert _new(REMOVE_TREE_BASE, REMOVE_TREE_HEAD) == [("toctou/check-then-use", 9)]
+    fixed = b"""
+use std::fs;
+use std::path::Path;
+
+fn remove_tree(path: &Path) -> std::io::Result<()> {
+    fs::remove_dir_all(path)
+}
+"""
+    assert _new(REMOVE_TREE_HEAD, fixed) == []
+
+
+def test_uutils_install_unlink_then_create_and_its_create_new_fix():
+    """uutils issue #10023: the destination is unlinked, then re-created by name."""
+    base = b"""
+use std::fs::{self, File, OpenOptions};
+fn install(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<()> {
+    let mut out = File::create(to)?;
+    std::io::copy(&mut File::open(from)?, &mut out)?;
+    Ok(())
+}
+"""
+    head = base.replace(b"    let mut out", b"    let _ = fs::remove_file(to);\n    let mut out")
+    fixed = head.replace(b"File::create(to)?", b"OpenOptions::new().write(true).create_new(true).open(to)?")
+    assert _new(base, head) == [("toctou/remove-then-create", 5)]
+    assert _new(head, fixed) == []
