@@ -17,7 +17,7 @@ from checks.findings import Confidence, Severity
 from checks.syntax import node_text
 from checks.toctou import guards
 from checks.toctou.calls import Call
-from checks.toctou.paths import normalized
+from checks.toctou.paths import normalized, strip
 from checks.toctou.scope import FnScope, key_of
 
 _OCTAL = re.compile(r"0o([0-7]{3,4})")
@@ -38,7 +38,9 @@ class FnFacts:
         ka, kb = key_of(self.scope, a), key_of(self.scope, b)
         if ka is None or ka != kb or a is None or b is None:
             return None
-        if self.scope.reassigned_between(ka, a.end_byte, b.start_byte):
+        skip = _loop_body_checked_by(a)
+        names = [ka] + [node_text(n) for n in (strip(a), strip(b)) if n.type == "identifier"]
+        if any(self.scope.reassigned_between(k, a.end_byte, b.start_byte, skip=skip) for k in names):
             return None
         return ka if guards.can_follow(a, b, self.scope.fn) else None
 
@@ -49,6 +51,20 @@ class FnFacts:
         if mode is not None and is_world_writable(self.scope.expanded_text(mode)):
             return "The mode set is world-writable, so losing the race hands the file to every user."
         return ""
+
+
+def _loop_body_checked_by(node: Node) -> tuple[int, int] | None:
+    """The body of a `while` whose condition holds `node`: a reassignment there is checked again
+    before the loop ends (`while p.exists() { p = next_name(); }`), so it keeps the path's identity."""
+    cur = node.parent
+    while cur is not None and cur.type not in ("block", "function_item", "closure_expression"):
+        if cur.type == "while_expression":
+            cond, body = cur.child_by_field_name("condition"), cur.child_by_field_name("body")
+            if cond is not None and body is not None and guards.contains(cond, node):
+                return body.start_byte, body.end_byte
+            return None
+        cur = cur.parent
+    return None
 
 
 def is_world_writable(text: str) -> bool:

@@ -114,10 +114,11 @@ class FnScope:
                 return inner
         return f"{name}@{start}"
 
-    def reassigned_between(self, key: str, start: int, end: int) -> bool:
-        """An identifier the key is made of is assigned between the two calls."""
+    def reassigned_between(self, key: str, start: int, end: int, skip: tuple[int, int] | None = None) -> bool:
+        """An identifier the key is made of is assigned between the two calls (outside `skip`)."""
+        lo, hi = skip or (0, 0)
         for word in set(_WORD.findall(key.split("@", 1)[0])):
-            if any(start < pos < end for pos in self.assigned.get(word, ())):
+            if any(start < pos < end and not lo <= pos < hi for pos in self.assigned.get(word, ())):
                 return True
         return False
 

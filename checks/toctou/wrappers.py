@@ -20,8 +20,9 @@ from checks.toctou.calls import Call
 from checks.toctou.paths import strip
 from checks.toctou.text import text_of
 
-_USE_PRIORITY = (calls.REMOVE_TREE, calls.CHMOD, calls.CHOWN, calls.CREATE, calls.REMOVE, calls.CREATE_DIR, calls.CREATE_DIR_ALL,
-                 calls.RENAME, calls.COPY, calls.LINK, calls.MKFIFO, calls.LCHOWN, calls.EXCLUSIVE, calls.OPEN)
+_USE_PRIORITY = (calls.REMOVE_TREE, calls.CHMOD, calls.CHOWN, calls.CREATE, calls.REMOVE, calls.CREATE_DIR,
+                 calls.CREATE_DIR_ALL, calls.RENAME, calls.COPY, calls.LINK, calls.MKFIFO, calls.LCHOWN,
+                 calls.EXCLUSIVE, calls.OPEN)
 
 
 @dataclass(frozen=True)
