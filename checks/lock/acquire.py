@@ -52,6 +52,8 @@ class FunctionFacts:
     awaits: list[Node] = field(default_factory=list)
     releases: list[tuple[int, str]] = field(default_factory=list)
     """(byte, local) where a local is dropped or moved into a call."""
+    aliases: dict[str, str] = field(default_factory=dict)
+    """Locals that alias a lock path (`let m = &self.m;`), as `identity.resolve_alias` reads them."""
 
 
 def kind_of(method: str, configured: tuple[str, ...]) -> Kind:
@@ -103,6 +105,7 @@ def scan_function(fn: Node, source: bytes, edition: int, methods: frozenset[str]
     for name, count in alias_count.items():
         if count > 1:
             aliases.pop(name, None)
+    facts.aliases = aliases
     rw_ok = bool(RWLOCK_EVIDENCE.search(source))
     for call, method in lock_calls:
         acq = _acquisition(call, method, facts, aliases, edition, configured, rw_ok)
@@ -160,7 +163,7 @@ def _acquisition(call: Node, method: str, facts: FunctionFacts, aliases: dict[st
     key = key_for(receiver, aliases, facts.impl_type, facts.node.start_byte)
     region = region_of(call, guard, edition)
     if region is not None and region.binding:
-        region.end = _release_point(region, facts.releases)
+        region.end = release_point(region, facts.releases)
     return Acquisition(call, method, kind, awaited, key, region, order_of(call))
 
 
@@ -176,7 +179,7 @@ def _looks_like_rwlock(call: Node, receiver: Node, result_checked: bool, rw_ok: 
     return result_checked or rw_ok
 
 
-def _release_point(region: Region, releases: list[tuple[int, str]]) -> int:
+def release_point(region: Region, releases: list[tuple[int, str]]) -> int:
     """A bound guard ends at the first `drop(g)` / move of `g` into a call after it is bound."""
     end = region.end
     for pos, name in releases:
