@@ -40,6 +40,14 @@ class Acquisition:
     key: LockKey
     region: Region | None
     order: int
+    through: str = ""
+    """The same-file call that returned the guard (`self.state()`), when the lock is taken inside it."""
+
+    def shown(self) -> str:
+        """How the acquisition reads in a message: `.lock()`, or `self.state()` for a guard getter."""
+        if self.through:
+            return f"`{self.through}` (which returns a guard of `.{self.method}()`)"
+        return f"`.{self.method}()`"
 
 
 @dataclass

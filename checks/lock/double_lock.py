@@ -102,9 +102,9 @@ def _hit(t: Taken, conf: Confidence, why: str) -> Hit:
         f"`{' → '.join(t.via)}` (which calls `.{t.method}()` on line {t.inner.start_point.row + 1})")
     read_read = why == _READ_READ
     if t.via and conf is Confidence.HIGH:
-        conf = Confidence.MEDIUM
+        conf = Confidence.LOW if t.guessed else Confidence.MEDIUM
     message = (
-        f"`{t.key.shown()}` is locked again here by {where} while the guard from `.{held.method}()` on line "
+        f"`{t.key.shown()}` is locked again here by {where} while the guard from {held.shown()} on line "
         f"{line} is still alive: {region.reason}. {why[0].upper()}{why[1:]}. {_fix(region.binding)}"
     )
     construct = f"{held.key.path}.{held.method} -> {t.key.path}.{t.method} {'/'.join(t.via)}".encode()

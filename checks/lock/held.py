@@ -21,6 +21,14 @@ from checks.lock.identity import LockKey, Scope, is_place, key_for_text, normali
 from checks.lock.lifetime import guard_value, held_at, method_name, order_of, region_of
 
 MAX_DEPTH = 3
+_NO_GUESS = frozenset({
+    "new", "default", "clone", "len", "is_empty", "get", "get_mut", "insert", "remove", "push", "pop", "clear",
+    "contains", "contains_key", "iter", "iter_mut", "take", "replace", "set", "next", "send", "recv", "try_recv",
+    "poll", "drop", "fmt", "eq", "cmp", "hash", "into", "from", "as_ref", "as_mut", "borrow", "deref", "extend",
+    "map", "wait", "notify", "notify_one", "notify_all", "load", "store", "swap", "flush", "close", "shutdown",
+    "run", "start", "stop", "reset", "update", "entry", "drain", "retain", "join", "spawn", "wake", "wake_by_ref",
+})
+"""Method names too common (std collections, channels, traits) to resolve by name alone."""
 _GUARD_TYPE = re.compile(rb"Guard\b")
 
 
@@ -92,8 +100,8 @@ class FileLocks:
                 region = region_of(call, guard, self.edition)
                 if region is not None and region.binding:
                     region.end = release_point(region, facts.releases)
-                out.append(Acquisition(call, f"{_callee_name(call)}", returned.kind, awaited, key, region,
-                                       order_of(call)))
+                out.append(Acquisition(call, returned.method, returned.kind, awaited, key, region, order_of(call),
+                                       through=f"{_callee_name(call)}()"))
                 break
         return out
 
@@ -108,7 +116,8 @@ class FileLocks:
             assert a.region is not None
             for b in facts.acquisitions:
                 if b is not a and b.call.id != a.call.id and held_at(a.region, a.call, b.call, b.order):
-                    out.append(Taken(a, b.call, b.key, b.kind, b.method, b.call))
+                    via = (b.through.removesuffix("()"),) if b.through else ()
+                    out.append(Taken(a, b.call, b.key, b.kind, b.method, b.call, via))
             for call, fns in resolved:
                 if call.id != a.call.id and held_at(a.region, a.call, call, call.end_byte - 1):
                     out.extend(self._taken_in_callees(a, call, fns, facts))
@@ -177,6 +186,8 @@ class FileLocks:
                 return []
             if value.text == b"self" and facts.impl_type:
                 return [(f, False) for f in self._named(name, facts.impl_type)]
+            if name in _NO_GUESS or not is_place(normalize((value.text or b"").decode())):
+                return []
             return [(f, True) for f in self._unique_method(name)]
         if fn.type == "scoped_identifier":
             path, last = fn.child_by_field_name("path"), fn.child_by_field_name("name")
