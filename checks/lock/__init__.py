@@ -3,7 +3,8 @@
 Implements research/detection.md §5. The query finds zero-argument lock calls; each function
 holding one is walked once (`acquire.scan_function`), guard lifetimes follow the edition's
 temporary-scope rules (`lifetime`), locks are identified by normalised receiver (`identity`),
-and same-file callees are followed two calls deep (`held`). One module per rule.
+and same-file callees are followed three calls deep with their locks rebased onto the caller (`held`);
+lock calls inside expression macros are read from the token tree (`macros`). One module per rule.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ RULE = Rule(
     what=(
         "Two sites in one file that take the same two locks in opposite orders: one holds lock A (a guard "
         "alive by the rules of `lock/double-lock`) while taking B, the other holds B while taking A, "
-        "directly or through same-file `self.f()` / `Self::f()` / `f()` calls up to two deep. Locks are "
+        "directly or through same-file calls up to three deep (resolved as for `lock/double-lock`). Locks are "
         "compared by normalised path (`self.a` within one `impl` type, globals, and locals within one "
         "function, following `Arc::clone` aliases into closures). Reported once per pair, at the later "
         "site, naming both. Pairs where every lock taken is a read lock are ignored."

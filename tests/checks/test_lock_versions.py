@@ -136,8 +136,9 @@ impl Service {
     }
 }
 """
-LIGHTHOUSE_HEAD = LIGHTHOUSE_BASE.replace(b"        cache.blocks.len()\n",
-                                          b"        let last = self.latest();\n        cache.blocks.len() + last.is_some() as usize\n")
+LIGHTHOUSE_HEAD = LIGHTHOUSE_BASE.replace(
+    b"        cache.blocks.len()\n",
+    b"        let last = self.latest();\n        cache.blocks.len() + last.is_some() as usize\n")
 
 
 def test_lighthouse_shape_guard_returned_by_a_getter_then_a_relocking_call():
