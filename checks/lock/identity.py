@@ -49,7 +49,7 @@ class LockKey:
         return _SEGMENT.split(self.path)[-1]
 
     def shown(self) -> str:
-        return "a local `ReentrantMutex`" if self.path == REENTRANT_MARK else self.path
+        return "local ReentrantMutex" if self.path == REENTRANT_MARK else self.path
 
 
 def normalize(text: str) -> str:
