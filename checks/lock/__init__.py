@@ -58,6 +58,8 @@ def check(ctx: FileContext) -> list[Hit]:
     inverted = lock_order_inversion.inverted(order)
     hits.extend(lock_order_inversion.check(order))
     inverted_pairs = {(t.held.key, t.key) for pair in inverted for t in pair}
+    for ring in lock_order_inversion.cycles(order, inverted_pairs):
+        inverted_pairs.update((t.held.key, t.key) for t in ring)
     hits.extend(nested_lock.check(order, inverted_pairs))
     return hits
 
