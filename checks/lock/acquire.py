@@ -13,8 +13,9 @@ from enum import Enum
 
 from tree_sitter import Node
 
-from checks.lock.identity import REENTRANT_MARK, LockKey, alias_source, key_for
+from checks.lock.identity import REENTRANT_MARK, LockKey, alias_source, key_for, key_for_text
 from checks.lock.lifetime import Region, guard_value, is_matched_ok, method_name, order_of, region_of
+from checks.lock.macros import MacroLock, lock_tokens
 
 BUILTIN_METHODS = ("lock", "read", "write", "try_lock", "upgradable_read", "read_recursive")
 _POINTER_LIKE = re.compile(r"(?:ptr|pointer|\.as_ptr\(\)|\.add\(.*\)|\.offset\(.*\))$", re.I)
@@ -39,6 +40,14 @@ class Acquisition:
     key: LockKey
     region: Region | None
     order: int
+    through: str = ""
+    """The same-file call that returned the guard (`self.state()`), when the lock is taken inside it."""
+
+    def shown(self) -> str:
+        """How the acquisition reads in a message: `.lock()`, or `self.state()` for a guard getter."""
+        if self.through:
+            return f"`{self.through}` (which returns a guard of `.{self.method}()`)"
+        return f"`.{self.method}()`"
 
 
 @dataclass
@@ -52,6 +61,8 @@ class FunctionFacts:
     awaits: list[Node] = field(default_factory=list)
     releases: list[tuple[int, str]] = field(default_factory=list)
     """(byte, local) where a local is dropped or moved into a call."""
+    aliases: dict[str, str] = field(default_factory=dict)
+    """Locals that alias a lock path (`let m = &self.m;`), as `identity.resolve_alias` reads them."""
 
 
 def kind_of(method: str, configured: tuple[str, ...]) -> Kind:
@@ -87,6 +98,8 @@ def scan_function(fn: Node, source: bytes, edition: int, methods: frozenset[str]
     aliases: dict[str, str] = {}
     alias_count: dict[str, int] = {}
     lock_calls: list[tuple[Node, str]] = []
+    macro_locks: list[MacroLock] = []
+    in_macro = re.compile(rb"\.\s*(?:" + "|".join(re.escape(m) for m in sorted(methods)).encode() + rb")\s*\(\s*\)")
     stack = [fn]
     while stack:
         node = stack.pop()
@@ -99,15 +112,25 @@ def scan_function(fn: Node, source: bytes, edition: int, methods: frozenset[str]
             _visit_let(node, aliases, alias_count, facts.releases)
         elif t == "function_item" and node.id != fn.id:
             continue
+        elif t == "token_tree":
+            if node.parent is not None and node.parent.type == "macro_invocation" and in_macro.search(node.text or b""):
+                macro_locks.extend(lock_tokens(node, methods))
+            continue
         stack.extend(reversed(node.children))
     for name, count in alias_count.items():
         if count > 1:
             aliases.pop(name, None)
+    facts.aliases = aliases
     rw_ok = bool(RWLOCK_EVIDENCE.search(source))
     for call, method in lock_calls:
         acq = _acquisition(call, method, facts, aliases, edition, configured, rw_ok)
         if acq is not None:
             facts.acquisitions.append(acq)
+    for m in macro_locks:
+        acq = _macro_acquisition(m, facts, configured, rw_ok)
+        if acq is not None:
+            facts.acquisitions.append(acq)
+    facts.acquisitions.sort(key=lambda a: a.order)
     facts.calls.sort(key=lambda n: n.start_byte)
     return facts
 
@@ -155,18 +178,41 @@ def _acquisition(call: Node, method: str, facts: FunctionFacts, aliases: dict[st
     kind = kind_of(method, configured)
     if kind is Kind.TRY and not (unwrapped or is_matched_ok(guard)):
         return None
-    if method in ("read", "write") and not _looks_like_rwlock(call, receiver, unwrapped or awaited, rw_ok):
+    receiver_text = (receiver.text or b"").decode()
+    if method in ("read", "write") and not _looks_like_rwlock(call, receiver_text, unwrapped or awaited, rw_ok):
         return None
     key = key_for(receiver, aliases, facts.impl_type, facts.node.start_byte)
     region = region_of(call, guard, edition)
     if region is not None and region.binding:
-        region.end = _release_point(region, facts.releases)
+        region.end = release_point(region, facts.releases)
     return Acquisition(call, method, kind, awaited, key, region, order_of(call))
 
 
-def _looks_like_rwlock(call: Node, receiver: Node, result_checked: bool, rw_ok: bool) -> bool:
+def _macro_acquisition(m: MacroLock, facts: FunctionFacts, configured: tuple[str, ...],
+                       rw_ok: bool) -> Acquisition | None:
+    """A lock call inside a macro's arguments: held until the end of the macro invocation."""
+    kind = kind_of(m.method, configured)
+    if kind is Kind.TRY and not m.unwrapped:
+        return None
+    if m.method in ("read", "write") and not _looks_like_rwlock(m.token, m.receiver, m.unwrapped or m.awaited, rw_ok):
+        return None
+    invocation = m.token.parent
+    while invocation is not None and invocation.type != "macro_invocation":
+        invocation = invocation.parent
+    if invocation is None:
+        return None
+    name = invocation.child_by_field_name("macro")
+    shown = (name.text or b"").decode() if name is not None else "macro"
+    region = Region(m.token.end_byte, invocation.end_byte,
+                    f"it is a temporary inside the `{shown}!` arguments, alive until the macro's expression ends "
+                    "(every lock in one macro call is held together)")
+    key = key_for_text(m.receiver, facts.aliases, facts.impl_type, facts.node.start_byte)
+    return Acquisition(m.token, m.method, kind, m.awaited, key, region, m.token.start_byte)
+
+
+def _looks_like_rwlock(call: Node, receiver: str, result_checked: bool, rw_ok: bool) -> bool:
     """`.read()`/`.write()` are also raw-pointer and register accessors: ask for some evidence."""
-    if _POINTER_LIKE.search((receiver.text or b"").decode()):
+    if _POINTER_LIKE.search(receiver):
         return False
     p = call.parent
     while p is not None and p.type not in ("function_item", "closure_expression"):
@@ -176,7 +222,7 @@ def _looks_like_rwlock(call: Node, receiver: Node, result_checked: bool, rw_ok: 
     return result_checked or rw_ok
 
 
-def _release_point(region: Region, releases: list[tuple[int, str]]) -> int:
+def release_point(region: Region, releases: list[tuple[int, str]]) -> int:
     """A bound guard ends at the first `drop(g)` / move of `g` into a call after it is bound."""
     end = region.end
     for pos, name in releases:

@@ -17,7 +17,11 @@ RULE = Rule(
     what=(
         "A `.lock()`, `.write()`, `.read()`, `.upgradable_read()` (or `.await` form, or a configured "
         "wrapper such as `wl()`) on a receiver whose guard from an earlier lock is still alive, in the "
-        "same function or in a same-file `self.f()` / `Self::f()` / `f()` callee up to two calls deep. "
+        "same function or in a same-file callee up to three calls deep (`self.f()`, `Self::f()`, `T::f()`, "
+        "`f(&x)` with the callee's parameter mapped to the argument, and `x.f()` when one `impl` of the file "
+        "defines `f`). A same-file method returning a guard (`fn state(&self) -> MutexGuard<…>`) counts as "
+        "taking that lock at each call, and locks written inside expression macros (`assert!`, `println!`, "
+        "`debug!`) are held until the macro's expression ends. "
         "Guard lifetimes follow Rust's temporary scopes per edition: a `match` scrutinee's temporaries "
         "live through every arm; an `if let` scrutinee's through the then-block and, before edition "
         "2024, the else-block; `while let` through the body; a plain `if`/`while` condition's end with "
@@ -48,9 +52,11 @@ RULE = Rule(
     limits=(
         "Syntax only: two receivers are the same lock when their normalised paths match (locals bound to "
         "`&self.m` or `Arc::clone(&m)` are followed); the same field reached through different bases is "
-        "reported at low confidence. Calls are resolved only within the file and only through `self`, "
-        "`Self::` and plain functions. A guard dropped in one branch counts as dropped from that point "
-        "on. Locks inside macro arguments are not seen."
+        "reported at low confidence. Calls are resolved only within the file; a call on another receiver is "
+        "matched by method name alone (not for common std names such as `len` or `get`) and reported at low "
+        "confidence. A guard dropped in one branch counts as dropped from that point on. Macro arguments with "
+        "statements, match arms or closures (`select!`, `quote!`) are not read, and locks in other files, "
+        "trait objects and callbacks are not followed."
     ),
     see_also=(
         "Clippy `significant_drop_in_scrutinee`, `if_let_mutex` (off in edition 2024), "
@@ -102,9 +108,9 @@ def _hit(t: Taken, conf: Confidence, why: str) -> Hit:
         f"`{' → '.join(t.via)}` (which calls `.{t.method}()` on line {t.inner.start_point.row + 1})")
     read_read = why == _READ_READ
     if t.via and conf is Confidence.HIGH:
-        conf = Confidence.MEDIUM
+        conf = Confidence.LOW if t.guessed else Confidence.MEDIUM
     message = (
-        f"`{t.key.shown()}` is locked again here by {where} while the guard from `.{held.method}()` on line "
+        f"`{t.key.shown()}` is locked again here by {where} while the guard from {held.shown()} on line "
         f"{line} is still alive: {region.reason}. {why[0].upper()}{why[1:]}. {_fix(region.binding)}"
     )
     construct = f"{held.key.path}.{held.method} -> {t.key.path}.{t.method} {'/'.join(t.via)}".encode()

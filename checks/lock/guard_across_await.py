@@ -58,7 +58,7 @@ def check(facts: FunctionFacts) -> list[Hit]:
         if awaited is None:
             continue
         message = (
-            f"The guard of `{a.key.shown()}.{a.method}()` is still alive at the `.await` on line "
+            f"The guard of `{a.key.shown()}` taken by {a.shown()} is still alive at the `.await` on line "
             f"{awaited.end_point.row + 1} ({region.reason}). A blocking std/parking_lot guard held while the "
             "task is suspended blocks every other task that needs the lock and can deadlock the executor. "
             "Drop the guard before awaiting (copy out what you need, or `drop(guard)`), or use an async "

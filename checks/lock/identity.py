@@ -49,7 +49,7 @@ class LockKey:
         return _SEGMENT.split(self.path)[-1]
 
     def shown(self) -> str:
-        return self.path
+        return "local ReentrantMutex" if self.path == REENTRANT_MARK else self.path
 
 
 def normalize(text: str) -> str:
@@ -91,13 +91,29 @@ def alias_source(value: Node) -> str | None:
 
 
 def key_for(receiver: Node, aliases: dict[str, str], impl_type: str, fn_id: int) -> LockKey:
-    path = resolve_alias(normalize((receiver.text or b"").decode("utf-8", "replace")), aliases)
+    return key_for_text((receiver.text or b"").decode("utf-8", "replace"), aliases, impl_type, fn_id)
+
+
+def key_for_text(text: str, aliases: dict[str, str], impl_type: str, fn_id: int) -> LockKey:
+    """The key of a receiver written `text` in a function (start byte `fn_id`) of `impl impl_type`."""
+    path = resolve_alias(normalize(text), aliases)
     head = re.split(r"[.\[(]|::", path, maxsplit=1)[0]
     if head == "self":
         return LockKey(path, Scope.SELF, impl_type)
     if _GLOBAL.match(head) or "::" in path or path in ("stdout()", "stderr()", "stdin()"):
         return LockKey(path, Scope.GLOBAL, "")
     return LockKey(path, Scope.LOCAL, str(fn_id))
+
+
+def split_root(path: str) -> tuple[str, str]:
+    """`client.inner.x` -> (`client`, `.inner.x`): the local or `self` a path starts from."""
+    m = re.match(r"([A-Za-z_]\w*)(.*)$", path, re.S)
+    return (m.group(1), m.group(2)) if m is not None else (path, "")
+
+
+def is_place(path: str) -> bool:
+    """A plain place expression (`a.b`, `a[i].c`): something a lock key can be rebased onto."""
+    return re.fullmatch(r"[A-Za-z_]\w*(?:\.[A-Za-z_0-9]\w*|\[[^\[\]()]*\])*", path) is not None
 
 
 def resolve_alias(path: str, aliases: dict[str, str]) -> str:

@@ -24,6 +24,8 @@ _IMMEDIATE = frozenset({
     "sort_by", "sort_by_key", "then", "with", "scope", "try_for_each", "inspect", "get_or_insert_with",
 })
 """Methods that run their closure argument before returning: a guard held around them is held inside."""
+_EXTENDING = frozenset({"reference_expression", "unary_expression", "index_expression", "parenthesized_expression",
+                        "tuple_expression", "array_expression"})
 
 
 @dataclass
@@ -228,19 +230,22 @@ def _let_temporary(let: Node, value: Node, guard: Node, start: int) -> Region:
 
 
 def _is_extended(guard: Node, value: Node) -> bool:
-    """`let r = &m.lock().unwrap().f;` / `&*m.lock()…`: a borrow of a place based on the guard."""
-    cur = guard
+    """`let r = &m.lock().unwrap().f;` / `&*m.lock()…`: a borrow of a place based on the guard.
+
+    Only when the borrow reaches the `let` value through places, borrows, tuples and arrays: a
+    borrow passed to a call (`send(&m.lock().f)`) ends with the statement.
+    """
+    cur, borrowed = guard, False
     while cur.id != value.id and (p := cur.parent) is not None:
-        if p.type == "reference_expression":
-            return True
         if p.type == "field_expression" and fname(cur) == "value" and fname(p) != "function":
             cur = p
             continue
-        if p.type in ("unary_expression", "index_expression", "parenthesized_expression"):
+        if p.type in _EXTENDING:
+            borrowed = borrowed or p.type == "reference_expression"
             cur = p
             continue
         return False
-    return False
+    return borrowed
 
 
 def _let_condition(cond: Node, start: int, edition: int) -> Region | None:

@@ -17,10 +17,12 @@ RULE = Rule(
     what=(
         "Two sites in one file that take the same two locks in opposite orders: one holds lock A (a guard "
         "alive by the rules of `lock/double-lock`) while taking B, the other holds B while taking A, "
-        "directly or through same-file `self.f()` / `Self::f()` / `f()` calls up to two deep. Locks are "
+        "directly or through same-file calls up to three deep (resolved as for `lock/double-lock`). Locks are "
         "compared by normalised path (`self.a` within one `impl` type, globals, and locals within one "
         "function, following `Arc::clone` aliases into closures). Reported once per pair, at the later "
-        "site, naming both. Pairs where every lock taken is a read lock are ignored."
+        "site, naming both. A cycle through three locks (A then B, B then C, C then A, as in lockbud's "
+        "`conflict` toy) is reported once at the latest of its three sites. Cycles where every lock taken is a "
+        "read lock are ignored."
     ),
     why=(
         "Two threads running the two sites at once each hold the lock the other needs and wait forever. "
@@ -70,8 +72,33 @@ def inverted(order: dict[Pair, Taken]) -> list[tuple[Taken, Taken]]:
     return out
 
 
+def cycles(order: dict[Pair, Taken], inverted_pairs: set[Pair]) -> list[tuple[Taken, Taken, Taken]]:
+    """Each three-lock cycle A→B, B→C, C→A once (no two of them already inverted), latest site last."""
+    succ: dict[LockKey, list[LockKey]] = {}
+    for a, b in order:
+        succ.setdefault(a, []).append(b)
+    out: list[tuple[Taken, Taken, Taken]] = []
+    seen: set[frozenset[LockKey]] = set()
+    for (a, b), first in order.items():
+        for c in succ.get(b, []):
+            third = order.get((c, a))
+            ring = frozenset((a, b, c))
+            if third is None or len(ring) < 3 or ring in seen:
+                continue
+            steps = [first, order[(b, c)], third]
+            if any((t.held.key, t.key) in inverted_pairs for t in steps):
+                continue
+            if all(k in _READS for t in steps for k in (t.held.kind, t.kind)):
+                continue
+            seen.add(ring)
+            x, y, z = sorted(steps, key=lambda t: t.site.start_byte)
+            out.append((x, y, z))
+    return out
+
+
 def check(order: dict[Pair, Taken]) -> list[Hit]:
-    hits = []
+    inverted_pairs = {(t.held.key, t.key) for pair in inverted(order) for t in pair}
+    hits = [_cycle_hit(ring) for ring in cycles(order, inverted_pairs)]
     for first, second in inverted(order):
         a, b = second.held.key.shown(), second.key.shown()
         message = (
@@ -84,6 +111,20 @@ def check(order: dict[Pair, Taken]) -> list[Hit]:
         construct = f"{second.held.key.path} -> {second.key.path} vs {first.held.key.path}".encode()
         hits.append(Hit(rule=RULE.id, node=second.site, message=message, construct=construct))
     return hits
+
+
+def _cycle_hit(ring: tuple[Taken, Taken, Taken]) -> Hit:
+    *earlier, last = ring
+    others = "; ".join(f"line {t.site.start_point.row + 1} holds `{t.held.key.shown()}` while taking "
+                       f"`{t.key.shown()}`{_via(t)}" for t in earlier)
+    message = (
+        f"Lock order cycle: here `{last.held.key.shown()}` (line {last.held.call.start_point.row + 1}) is held "
+        f"while `{last.key.shown()}` is taken{_via(last)}; {others}. Three threads running these paths can each "
+        "hold one lock and wait forever for the next. Pick one global order for these locks and take them in "
+        "that order everywhere, or release the first before taking the second."
+    )
+    keys = sorted(t.held.key.path for t in ring)
+    return Hit(rule=RULE.id, node=last.site, message=message, construct=f"cycle {' '.join(keys)}".encode())
 
 
 def _via(t: Taken) -> str:

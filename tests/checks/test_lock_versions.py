@@ -75,3 +75,71 @@ fn f(m: &Mutex<Vec<u32>>) {
         manifest = f'[package]\nname = "x"\nedition = "{edition}"\n'.encode()
         report = analyze({}, {"Cargo.toml": manifest, "src/lib.rs": src}, ["src/lib.rs"], AnalyzeOptions())
         assert [(f.rule, f.line) for f in report.findings] == expected, edition
+
+
+# Real-world shapes (research/detection.md §5.2): base = the code before the bug, head = the change
+# that introduced it. The finding must sit on the added line.
+
+WINIT_BASE = b"""use parking_lot::Mutex;
+struct Shared { pos: (i32, i32), full: bool }
+struct Window { shared: Mutex<Shared> }
+impl Window {
+    fn set_position_inner(&self, x: i32, y: i32) {
+        self.shared.lock().pos = (x, y);
+    }
+    fn set_fullscreen(&self, on: bool) {
+        let mut state = self.shared.lock();
+        state.full = on;
+    }
+}
+"""
+WINIT_HEAD = WINIT_BASE.replace(b"        state.full = on;\n",
+                                b"        state.full = on;\n        self.set_position_inner(0, 0);\n")
+
+
+def test_winit_shape_call_to_a_relocking_method_under_a_bound_guard():
+    assert _new(WINIT_BASE, WINIT_HEAD) == [("lock/double-lock", 11)]
+
+
+SOLANA_BASE = b"""use std::sync::RwLock;
+struct Index { startup: RwLock<Vec<u64>>, count: usize }
+impl Index {
+    fn write_startup(&self) {
+        let n = self.startup.read().unwrap().len();
+        assert!(n == self.count);
+    }
+}
+"""
+SOLANA_HEAD = SOLANA_BASE.replace(
+    b"        assert!(n == self.count);\n",
+    b"        assert!(n == self.count);\n"
+    b"        assert!(self.startup.read().unwrap().is_empty() || self.startup.read().unwrap().len() == n);\n")
+
+
+def test_solana_shape_two_read_locks_inside_one_assert_macro():
+    assert _new(SOLANA_BASE, SOLANA_HEAD) == [("lock/double-lock", 7)]
+
+
+LIGHTHOUSE_BASE = b"""use parking_lot::{RwLock, RwLockReadGuard};
+struct Cache { blocks: Vec<u64> }
+struct Service { cache: RwLock<Cache> }
+impl Service {
+    fn blocks(&self) -> RwLockReadGuard<'_, Cache> {
+        self.cache.read()
+    }
+    fn latest(&self) -> Option<u64> {
+        self.blocks().blocks.last().copied()
+    }
+    fn summary(&self) -> usize {
+        let cache = self.blocks();
+        cache.blocks.len()
+    }
+}
+"""
+LIGHTHOUSE_HEAD = LIGHTHOUSE_BASE.replace(
+    b"        cache.blocks.len()\n",
+    b"        let last = self.latest();\n        cache.blocks.len() + last.is_some() as usize\n")
+
+
+def test_lighthouse_shape_guard_returned_by_a_getter_then_a_relocking_call():
+    assert _new(LIGHTHOUSE_BASE, LIGHTHOUSE_HEAD) == [("lock/double-lock", 13)]
