@@ -90,6 +90,11 @@ def corpus_files(limit_mb: float | None = None, packages: tuple[str, ...] = PACK
     return sorted(chosen, key=lambda f: f.path)
 
 
+def analysable(files: list[SourceFile], max_bytes: int) -> tuple[list[SourceFile], list[SourceFile]]:
+    """(files the analysis reads, files it skips as too large): parse-only must skip them too."""
+    return [f for f in files if f.size <= max_bytes], [f for f in files if f.size > max_bytes]
+
+
 def manifests(files: list[SourceFile]) -> dict[str, bytes]:
     """Every crate's `Cargo.toml` (what `checks.edition.crate_edition` reads), by relative path."""
     out: dict[str, bytes] = {}

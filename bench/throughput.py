@@ -121,9 +121,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if not args.no_install:
         corpus.ensure_installed()
-    files = corpus.corpus_files(args.limit_mb)
-    tomls = corpus.manifests(files)
     opts = all_on()
+    files, skipped = corpus.analysable(corpus.corpus_files(args.limit_mb), opts.max_file_bytes)
+    for f in skipped:
+        print(f"skipped {f.path}: {f.size:,} bytes > max_file_bytes (analysis skips it too)", file=sys.stderr)
+    tomls = corpus.manifests(files)
     passes = []
     for rep in range(args.reps):
         passes.append(one_pass(files, tomls, opts, parse_first=rep % 2 == 0))

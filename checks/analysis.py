@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 from checks.context import FileContext, Hit
 from checks.coverage import Coverage
-from checks.edition import crate_edition
+from checks.edition import crate_edition, manifest_paths_for
 from checks.families import FAMILIES
 from checks.findings import Finding, Severity, fingerprint
 from checks.options import AnalyzeOptions
-from checks.parse import combined_query, parse
+from checks.parse import WHOLE_FILE, combined_query, family_scope, parse
 from checks.rules import Rule, all_rules
 from checks.syntax import item_path
 
@@ -32,6 +34,7 @@ def skip_reason(source: bytes, opts: AnalyzeOptions) -> str | None:
 def analyze_side(files: Mapping[str, bytes], paths: Iterable[str], opts: AnalyzeOptions,
                  cov: Coverage) -> list[Finding]:
     out: list[Finding] = []
+    triggers = family_triggers(opts)
     for path in paths:
         source = files.get(path)
         if source is None:
@@ -40,35 +43,71 @@ def analyze_side(files: Mapping[str, bytes], paths: Iterable[str], opts: Analyze
         if reason is not None:
             cov.files_skipped[path] = reason
             continue
-        edition = opts.edition if opts.edition is not None else crate_edition(path, files)
-        out.extend(analyze_file(path, source, edition, opts, cov))
+        edition = opts.edition if opts.edition is not None else file_edition(path, files)
+        out.extend(analyze_file(path, source, edition, opts, cov, triggers))
     return out
 
 
-def _wanted(source: bytes, opts: AnalyzeOptions) -> frozenset[str]:
-    """Families that are on and whose trigger tokens occur in the file (cheap byte scan)."""
-    wanted = []
-    for fam in FAMILIES:
-        if not opts.family_on(fam.FAMILY):
-            continue
-        trigger: re.Pattern[bytes] | None = fam.trigger(opts)
-        if trigger is None or trigger.search(source):
-            wanted.append(fam.FAMILY)
-    return frozenset(wanted)
+def file_edition(path: str, files: Mapping[str, bytes]) -> int:
+    """`crate_edition(path, files)`, parsing each chain of manifests once per process.
+
+    The edition depends only on the `Cargo.toml` files on the path's parent chain, so files of
+    one crate share one cached answer instead of one TOML parse each (bench/README.md).
+    """
+    found = tuple((key, files[key]) for key in manifest_paths_for(path) if key in files)
+    return _edition_from(found)
 
 
-def analyze_file(path: str, source: bytes, edition: int, opts: AnalyzeOptions,
-                 cov: Coverage) -> list[Finding]:
+@lru_cache(maxsize=512)
+def _edition_from(found: tuple[tuple[str, bytes], ...]) -> int:
+    if not found:
+        return crate_edition("lib.rs", {})
+    deepest = posixpath.dirname(found[0][0])
+    return crate_edition(posixpath.join(deepest, "lib.rs"), dict(found))
+
+
+Trigger = tuple[str, "re.Pattern[bytes] | None", str]
+"""(family, trigger regex or None for always, scope) of one family that is on."""
+
+
+def family_triggers(opts: AnalyzeOptions) -> list[Trigger]:
+    """Trigger and scope of each family with a rule on, computed once per `analyze()` side.
+
+    A family none of whose rules is on cannot produce a finding, so it is not run at all.
+    """
+    return [(fam.FAMILY, fam.trigger(opts), family_scope(fam))
+            for fam in FAMILIES if any(rule_is_on(rule, opts) for rule in fam.RULES)]
+
+
+def _wanted(source: bytes, triggers: list[Trigger]) -> dict[str, list[int] | None]:
+    """Families whose trigger occurs in the file -> trigger match offsets (None: whole file)."""
+    wanted: dict[str, list[int] | None] = {}
+    for name, pattern, scope in triggers:
+        if pattern is None:
+            wanted[name] = WHOLE_FILE
+        elif scope == "file":
+            if pattern.search(source):
+                wanted[name] = WHOLE_FILE
+        else:
+            offsets = [m.start() for m in pattern.finditer(source)]
+            if offsets:
+                wanted[name] = offsets
+    return wanted
+
+
+def analyze_file(path: str, source: bytes, edition: int, opts: AnalyzeOptions, cov: Coverage,
+                 triggers: list[Trigger] | None = None, restrict: bool = True) -> list[Finding]:
+    """Findings of one file; `restrict=False` queries the whole tree (the tests' reference)."""
     tree = parse(source)
     cov.files_analyzed.append(path)
     cov.bytes_analyzed += len(source)
     cov.lines_analyzed += source.count(b"\n") + (0 if source.endswith(b"\n") or not source else 1)
     if tree.root_node.has_error:
         cov.files_with_parse_errors.append(path)
-    wanted = _wanted(source, opts)
+    wanted = _wanted(source, family_triggers(opts) if triggers is None else triggers)
     if not wanted:
         return []
-    matches = combined_query().run(tree, wanted)
+    matches = combined_query().run(tree, wanted, restrict)
     hits: list[Hit] = []
     for fam in FAMILIES:
         if fam.FAMILY not in wanted:

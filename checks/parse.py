@@ -3,20 +3,44 @@
 Each extra query object costs a whole extra traversal of the tree (research/perf.md §2a), so
 the families' `QUERY` strings are concatenated and compiled once per process; matches are
 dispatched back to their family by pattern index.
+
+The traversal is also restricted to the parts of the file that can matter (bench/README.md has
+the figures). A family declares how much of the file it needs with an optional module constant
+`SCOPE`:
+
+- `SCOPE = "item"` (the default): every finding of the family lies inside an *item unit* that
+  holds the start of one of its trigger matches. An item unit is a child of `source_file`, or,
+  inside a `mod m { ... }`, a child of the module body, taken together with the attributes and
+  comments directly above it (`#[no_mangle]` belongs to the `fn` below it). When a trigger match
+  lies in a module but outside all of its children (its header), the whole module is the unit.
+  The family then receives the query matches that intersect those units; matches whose nodes
+  enclose a unit (the `mod_item` around it) may come too, matches elsewhere may not.
+- `SCOPE = "file"`: the family needs the whole file (the lock family resolves callees across
+  functions), so when its trigger matches anywhere the query runs over the whole tree.
+
+A family whose `trigger()` returns None counts as matching everywhere: it gets the whole file.
 """
 
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from types import ModuleType
 
 import tree_sitter_rust
-from tree_sitter import Language, Parser, Query, QueryCursor, Tree
+from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
 from checks.context import Match
 
 LANGUAGE = Language(tree_sitter_rust.language())
+
+WHOLE_FILE: None = None
+"""The value of a family in `wanted` when it needs every match in the file."""
+
+_LEADING = frozenset({"attribute_item", "line_comment", "block_comment"})
+_WHOLE_FILE_SHARE = 0.6
+"""Above this share of the file's bytes, one unrestricted traversal is cheaper than ranges."""
 
 
 @cache
@@ -26,6 +50,13 @@ def parser() -> Parser:
 
 def parse(source: bytes) -> Tree:
     return parser().parse(source)
+
+
+def family_scope(fam: ModuleType) -> str:
+    scope: str = getattr(fam, "SCOPE", "item")
+    if scope not in ("item", "file"):
+        raise ValueError(f"{fam.FAMILY}: SCOPE must be 'item' or 'file', not {scope!r}")
+    return scope
 
 
 class CombinedQuery:
@@ -44,24 +75,115 @@ class CombinedQuery:
             offset += len(text.encode())
         self.source = "".join(parts)
         self.query = Query(LANGUAGE, self.source)
-        self._starts = starts
-        self._names = names
         self.pattern_family = [
             names[bisect.bisect_right(starts, self.query.start_byte_for_pattern(i)) - 1]
             for i in range(self.query.pattern_count)
         ]
 
-    def run(self, tree: Tree, wanted: frozenset[str]) -> dict[str, list[Match]]:
-        """One traversal; matches grouped by family, only for the families in `wanted`."""
+    def run(self, tree: Tree, wanted: Mapping[str, Sequence[int] | None],
+            restrict: bool = True) -> dict[str, list[Match]]:
+        """One traversal at most per node; matches grouped by family, for `wanted` families only.
+
+        `wanted` maps a family to the byte offsets of its trigger matches (sorted), or to
+        WHOLE_FILE. With `restrict=False` the whole tree is queried whatever `wanted` says
+        (the reference the range restriction is tested against).
+        """
         out: dict[str, list[Match]] = {name: [] for name in wanted}
         if not wanted:
             return out
         fam_of = self.pattern_family
-        for index, captures in QueryCursor(self.query).matches(tree.root_node):
+        for index, captures in self._matches(tree.root_node, self._ranges(tree, wanted, restrict)):
             fam = fam_of[index]
             if fam in out:
                 out[fam].append(captures)
         return out
+
+    @staticmethod
+    def _ranges(tree: Tree, wanted: Mapping[str, Sequence[int] | None],
+                restrict: bool) -> list[tuple[int, int]] | None:
+        if not restrict or any(v is WHOLE_FILE for v in wanted.values()):
+            return None
+        offsets = sorted({o for v in wanted.values() if v is not None for o in v})
+        ranges = item_ranges(tree.root_node, offsets)
+        covered = sum(end - start for start, end in ranges)
+        if covered > _WHOLE_FILE_SHARE * (tree.root_node.end_byte or 1):
+            return None
+        return ranges
+
+    def _matches(self, root: Node, ranges: list[tuple[int, int]] | None) -> Iterator[tuple[int, Match]]:
+        cursor = QueryCursor(self.query)
+        if ranges is None:
+            yield from cursor.matches(root)
+            return
+        seen: set[tuple[int, ...]] = set()
+        for start, end in ranges:
+            cursor.set_byte_range(start, end)
+            for index, captures in cursor.matches(root):
+                if len(ranges) > 1 and _starts_before(captures, start):
+                    # may enclose an earlier range too (the `mod_item` around both): once only
+                    key = (index, *(n.id for nodes in captures.values() for n in nodes))
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                yield index, captures
+
+
+def _starts_before(captures: Match, start: int) -> bool:
+    return any(n.start_byte < start for nodes in captures.values() for n in nodes)
+
+
+def item_ranges(root: Node, offsets: Sequence[int]) -> list[tuple[int, int]]:
+    """Merged byte ranges of the item units (see the module docstring) holding `offsets`."""
+    spans: list[tuple[int, int]] = []
+    _collect_units(root, offsets, spans)
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _collect_units(container: Node, offsets: Sequence[int], out: list[tuple[int, int]]) -> bool:
+    """Add the units of `container` holding `offsets`; False when an offset is in none."""
+    units = _units(container)
+    starts = [u[0] for u in units]
+    groups: dict[int, list[int]] = {}
+    placed = True
+    for off in offsets:
+        i = bisect.bisect_right(starts, off) - 1
+        if i >= 0 and off < units[i][1]:
+            groups.setdefault(i, []).append(off)
+        else:
+            placed = False
+    for i, offs in groups.items():
+        start, end, node = units[i]
+        body = node.child_by_field_name("body") if node.type == "mod_item" else None
+        inner: list[tuple[int, int]] = []
+        if body is not None and _collect_units(body, offs, inner):
+            out.extend(inner)
+        else:
+            out.append((start, end))
+    return placed
+
+
+def _units(container: Node) -> list[tuple[int, int, Node]]:
+    """(start, end, item) per named child, widened over the attributes and comments above it."""
+    units: list[tuple[int, int, Node]] = []
+    lead: int | None = None
+    children = container.named_children
+    for child in children:
+        if child.type in _LEADING:
+            lead = child.start_byte if lead is None else lead
+            continue
+        units.append((child.start_byte if lead is None else lead, child.end_byte, child))
+        lead = None
+    if lead is not None:
+        last = children[-1]
+        units.append((lead, last.end_byte, last))
+    return units
 
 
 @cache
