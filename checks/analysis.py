@@ -14,7 +14,7 @@ from checks.edition import crate_edition, manifest_paths_for
 from checks.families import FAMILIES
 from checks.findings import Finding, Severity, fingerprint
 from checks.options import AnalyzeOptions
-from checks.parse import WHOLE_FILE, combined_query, family_scope, parse
+from checks.parse import WHOLE_FILE, RangeMode, combined_query, family_scope, parse
 from checks.rules import Rule, all_rules
 from checks.syntax import item_path
 
@@ -96,8 +96,8 @@ def _wanted(source: bytes, triggers: list[Trigger]) -> dict[str, list[int] | Non
 
 
 def analyze_file(path: str, source: bytes, edition: int, opts: AnalyzeOptions, cov: Coverage,
-                 triggers: list[Trigger] | None = None, restrict: bool = True) -> list[Finding]:
-    """Findings of one file; `restrict=False` queries the whole tree (the tests' reference)."""
+                 triggers: list[Trigger] | None = None, ranges: RangeMode = "auto") -> list[Finding]:
+    """Findings of one file; `ranges` as in `CombinedQuery.run` (tests compare the modes)."""
     tree = parse(source)
     cov.files_analyzed.append(path)
     cov.bytes_analyzed += len(source)
@@ -107,7 +107,7 @@ def analyze_file(path: str, source: bytes, edition: int, opts: AnalyzeOptions, c
     wanted = _wanted(source, family_triggers(opts) if triggers is None else triggers)
     if not wanted:
         return []
-    matches = combined_query().run(tree, wanted, restrict)
+    matches = combined_query().run(tree, wanted, ranges)
     hits: list[Hit] = []
     for fam in FAMILIES:
         if fam.FAMILY not in wanted:

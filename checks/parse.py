@@ -27,6 +27,7 @@ import bisect
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from types import ModuleType
+from typing import Literal
 
 import tree_sitter_rust
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
@@ -34,6 +35,8 @@ from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 from checks.context import Match
 
 LANGUAGE = Language(tree_sitter_rust.language())
+
+RangeMode = Literal["auto", "always", "never"]
 
 WHOLE_FILE: None = None
 """The value of a family in `wanted` when it needs every match in the file."""
@@ -81,18 +84,19 @@ class CombinedQuery:
         ]
 
     def run(self, tree: Tree, wanted: Mapping[str, Sequence[int] | None],
-            restrict: bool = True) -> dict[str, list[Match]]:
+            ranges: RangeMode = "auto") -> dict[str, list[Match]]:
         """One traversal at most per node; matches grouped by family, for `wanted` families only.
 
         `wanted` maps a family to the byte offsets of its trigger matches (sorted), or to
-        WHOLE_FILE. With `restrict=False` the whole tree is queried whatever `wanted` says
-        (the reference the range restriction is tested against).
+        WHOLE_FILE. `ranges`: "auto" restricts the query to item units unless they cover most
+        of the file; "always" restricts whenever no family needs the whole file; "never"
+        queries the whole tree (the reference the restriction is tested against).
         """
         out: dict[str, list[Match]] = {name: [] for name in wanted}
         if not wanted:
             return out
         fam_of = self.pattern_family
-        for index, captures in self._matches(tree.root_node, self._ranges(tree, wanted, restrict)):
+        for index, captures in self._matches(tree.root_node, self._ranges(tree, wanted, ranges)):
             fam = fam_of[index]
             if fam in out:
                 out[fam].append(captures)
@@ -100,13 +104,13 @@ class CombinedQuery:
 
     @staticmethod
     def _ranges(tree: Tree, wanted: Mapping[str, Sequence[int] | None],
-                restrict: bool) -> list[tuple[int, int]] | None:
-        if not restrict or any(v is WHOLE_FILE for v in wanted.values()):
+                mode: RangeMode) -> list[tuple[int, int]] | None:
+        if mode == "never" or any(v is WHOLE_FILE for v in wanted.values()):
             return None
         offsets = sorted({o for v in wanted.values() if v is not None for o in v})
         ranges = item_ranges(tree.root_node, offsets)
         covered = sum(end - start for start, end in ranges)
-        if covered > _WHOLE_FILE_SHARE * (tree.root_node.end_byte or 1):
+        if mode == "auto" and covered > _WHOLE_FILE_SHARE * (tree.root_node.end_byte or 1):
             return None
         return ranges
 

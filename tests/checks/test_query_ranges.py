@@ -1,0 +1,171 @@
+"""The query restricted to item units finds exactly what the whole-tree query finds."""
+
+from __future__ import annotations
+
+import types
+from dataclasses import replace
+
+import pytest
+
+from checks import AnalyzeOptions, all_rules
+from checks.analysis import analyze_file, family_triggers
+from checks.coverage import Coverage
+from checks.findings import Finding
+from checks.parse import CombinedQuery, RangeMode, item_ranges, parse
+from tests.checks.fixture_annotations import FIXTURES, all_fixture_files, load
+
+FILES = all_fixture_files()
+ALL_ON = AnalyzeOptions(enabled_rules=frozenset(all_rules()))
+
+SYNTHETIC = {
+    "nested_mods.rs": b"""
+fn plain() {}
+
+mod outer {
+    fn safe_one() {}
+
+    mod inner {
+        // a comment above
+        fn risky() {
+            let v = unsafe { *P };
+        }
+
+        fn fine() {}
+    }
+
+    #[inline]
+    fn also_risky() {
+        // SAFETY: documented.
+        unsafe { f() }
+    }
+}
+
+fn tail() {
+    unsafe { g() };
+}
+""",
+    "header_hit.rs": b"""
+#[cfg(feature = "unsafe")]
+mod gated {
+    fn a() { unsafe { x() } }
+}
+
+/// Not unsafe: a doc comment mentioning the word.
+fn doc_only() {}
+""",
+    "impls.rs": b"""
+struct S;
+
+unsafe impl Send for S {}
+
+impl S {
+    unsafe fn raw(&self) -> u8 {
+        unsafe { *self.p() }
+    }
+
+    fn p(&self) -> *const u8 {
+        std::ptr::null()
+    }
+}
+
+const C: u8 = unsafe { std::mem::transmute(1u8) };
+static mut G: u8 = 0;
+""",
+    "macros_and_errors.rs": b"""
+macro_rules! m {
+    ($e:expr) => { unsafe { $e } };
+}
+
+fn uses() {
+    m!(read());
+    let x = vec![unsafe { y() }];
+}
+
+fn broken( {
+    unsafe { z() }
+}
+""",
+}
+
+
+def _findings(path: str, source: bytes, opts: AnalyzeOptions, edition: int, ranges: RangeMode) -> list[Finding]:
+    return analyze_file(path, source, edition, opts, Coverage(), family_triggers(opts), ranges)
+
+
+def _same(path: str, source: bytes, opts: AnalyzeOptions, edition: int = 2021) -> list[Finding]:
+    restricted = _findings(path, source, opts, edition, "always")
+    whole = _findings(path, source, opts, edition, "never")
+    assert restricted == whole
+    assert [f.fingerprint for f in restricted] == [f.fingerprint for f in whole]
+    return whole
+
+
+@pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(FIXTURES)) for p in FILES])
+def test_fixture_findings_are_identical_with_and_without_ranges(path):
+    fx = load(path)
+    opts = replace(ALL_ON, **{k: tuple(v) if isinstance(v, list) else v for k, v in fx.options.items()})
+    _same(str(path.relative_to(FIXTURES)), path.read_bytes(), opts, fx.edition)
+
+
+@pytest.mark.parametrize("name", sorted(SYNTHETIC))
+def test_synthetic_findings_are_identical_with_and_without_ranges(name):
+    _same(name, SYNTHETIC[name], ALL_ON)
+
+
+def test_synthetic_files_do_produce_findings():
+    """Guards the identity tests above against comparing two empty lists."""
+    assert len(_same("nested_mods.rs", SYNTHETIC["nested_mods.rs"], ALL_ON)) == 3
+    assert len(_same("impls.rs", SYNTHETIC["impls.rs"], ALL_ON)) == 2
+
+
+def _text(src: bytes, ranges: list[tuple[int, int]]) -> list[bytes]:
+    return [src[s:e].strip() for s, e in ranges]
+
+
+def test_hits_in_nested_modules_map_to_the_innermost_item_with_its_comments_and_attributes():
+    src = SYNTHETIC["nested_mods.rs"]
+    offsets = [i for i in range(len(src)) if src.startswith(b"unsafe", i)]
+    got = _text(src, item_ranges(parse(src).root_node, offsets))
+    assert [g.split(b"\n")[0] for g in got] == [b"// a comment above", b"#[inline]", b"fn tail() {"]
+
+
+def test_hit_in_a_module_header_takes_the_whole_module():
+    src = SYNTHETIC["header_hit.rs"]
+    got = _text(src, item_ranges(parse(src).root_node, [src.index(b"unsafe")]))
+    assert got == [src[src.index(b"#[cfg"):src.index(b"}\n}") + 3].strip()]
+
+
+def test_hit_in_a_doc_comment_takes_the_item_below():
+    src = SYNTHETIC["header_hit.rs"]
+    got = _text(src, item_ranges(parse(src).root_node, [src.rindex(b"unsafe")]))
+    assert got == [b"/// Not unsafe: a doc comment mentioning the word.\nfn doc_only() {}"]
+
+
+def _family(name: str, query: str) -> types.ModuleType:
+    fam = types.ModuleType(f"test_{name}")
+    fam.FAMILY = name  # type: ignore[attr-defined]
+    fam.QUERY = query  # type: ignore[attr-defined]
+    return fam
+
+
+def test_an_enclosing_match_seen_from_two_ranges_is_reported_once():
+    query = CombinedQuery((_family("t", "(mod_item name: (identifier) @t.name) @t.mod\n(unsafe_block) @t.block"),))
+    src = SYNTHETIC["nested_mods.rs"]
+    tree = parse(src)
+    offsets = [i for i in range(len(src)) if src.startswith(b"unsafe", i)]
+    restricted = query.run(tree, {"t": offsets}, "always")["t"]
+    mods = [m["t.name"][0].text for m in restricted if "t.mod" in m]
+    blocks = [m["t.block"][0].start_byte for m in restricted if "t.block" in m]
+    assert sorted(mods) == [b"inner", b"outer"]
+    assert blocks == offsets
+
+
+def test_whole_file_family_gets_matches_outside_its_trigger_items():
+    query = CombinedQuery((_family("t", "(function_item name: (identifier) @t.fn)"),))
+    src = SYNTHETIC["nested_mods.rs"]
+    tree = parse(src)
+    offsets = [src.index(b"unsafe { g()")]
+    item = [m["t.fn"][0].text for m in query.run(tree, {"t": offsets}, "always")["t"]]
+    whole = [m["t.fn"][0].text for m in query.run(tree, {"t": None}, "always")["t"]]
+    assert item == [b"tail"]
+    assert whole == [b"plain", b"safe_one", b"risky", b"fine", b"also_risky", b"tail"]
