@@ -1,6 +1,6 @@
 """Throughput of the full analysis against the tree-sitter parse alone, paired in one process.
 
-Usage: python bench/throughput.py [--reps N] [--limit-mb MB] [--json] [--no-install]
+Usage: python bench/throughput.py [--reps N] [--limit-mb MB] [--json] [--no-install] [--verify-ranges]
 
 Each file is parsed alone ("parse") and analysed with every family and every rule on, exactly
 as `blindspot scan --all` does ("analysis": `checks.analyze` on that file, its crate edition
@@ -25,6 +25,8 @@ from importlib.metadata import version
 import corpus
 
 from checks import AnalyzeOptions, all_rules, analyze
+from checks.analysis import analyze_file, family_triggers, file_edition
+from checks.coverage import Coverage
 from checks.parse import parse
 
 
@@ -63,6 +65,21 @@ def one_pass(files: list[corpus.SourceFile], tomls: dict[str, bytes], opts: Anal
                 out.per_file.append(dt)
                 out.findings += len(report.findings)
     return out
+
+
+def verify_ranges(files: list[corpus.SourceFile], tomls: dict[str, bytes], opts: AnalyzeOptions) -> int:
+    """Files whose findings differ between the item-restricted and the whole-tree query."""
+    triggers = family_triggers(opts)
+    differing = 0
+    for f in files:
+        src = f.read()
+        edition = file_edition(f.path, ChainMap({f.path: src}, tomls))
+        runs = [analyze_file(f.path, src, edition, opts, Coverage(), triggers, mode)
+                for mode in (True, False)]
+        if runs[0] != runs[1]:
+            differing += 1
+            print(f"ranges change the findings of {f.path}", file=sys.stderr)
+    return differing
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -118,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit-mb", type=float, default=None, help="use a fixed subset of this size")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--no-install", action="store_true", help="do not apt-get install missing packages")
+    ap.add_argument("--verify-ranges", action="store_true",
+                    help="instead of timing, check that restricting the query to item units changes no finding")
     args = ap.parse_args(argv)
     if not args.no_install:
         corpus.ensure_installed()
@@ -126,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
     for f in skipped:
         print(f"skipped {f.path}: {f.size:,} bytes > max_file_bytes (analysis skips it too)", file=sys.stderr)
     tomls = corpus.manifests(files)
+    if args.verify_ranges:
+        differing = verify_ranges(files, tomls, opts)
+        print(f"{len(files)} files, {differing} with different findings under the range restriction")
+        return 1 if differing else 0
     passes = []
     for rep in range(args.reps):
         passes.append(one_pass(files, tomls, opts, parse_first=rep % 2 == 0))

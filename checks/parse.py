@@ -27,7 +27,6 @@ import bisect
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from types import ModuleType
-from typing import Literal
 
 import tree_sitter_rust
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
@@ -36,14 +35,10 @@ from checks.context import Match
 
 LANGUAGE = Language(tree_sitter_rust.language())
 
-RangeMode = Literal["auto", "always", "never"]
-
 WHOLE_FILE: None = None
 """The value of a family in `wanted` when it needs every match in the file."""
 
 _LEADING = frozenset({"attribute_item", "line_comment", "block_comment"})
-_WHOLE_FILE_SHARE = 0.6
-"""Above this share of the file's bytes, one unrestricted traversal is cheaper than ranges."""
 
 
 @cache
@@ -84,19 +79,19 @@ class CombinedQuery:
         ]
 
     def run(self, tree: Tree, wanted: Mapping[str, Sequence[int] | None],
-            ranges: RangeMode = "auto") -> dict[str, list[Match]]:
+            restrict: bool = True) -> dict[str, list[Match]]:
         """One traversal at most per node; matches grouped by family, for `wanted` families only.
 
         `wanted` maps a family to the byte offsets of its trigger matches (sorted), or to
-        WHOLE_FILE. `ranges`: "auto" restricts the query to item units unless they cover most
-        of the file; "always" restricts whenever no family needs the whole file; "never"
-        queries the whole tree (the reference the restriction is tested against).
+        WHOLE_FILE. With `restrict=False` the whole tree is queried whatever `wanted` says (the
+        reference the restriction is tested against). Restricting is never slower, even when
+        the units cover most of the file (measured: bench/README.md).
         """
         out: dict[str, list[Match]] = {name: [] for name in wanted}
         if not wanted:
             return out
         fam_of = self.pattern_family
-        for index, captures in self._matches(tree.root_node, self._ranges(tree, wanted, ranges)):
+        for index, captures in self._matches(tree.root_node, self._ranges(tree, wanted, restrict)):
             fam = fam_of[index]
             if fam in out:
                 out[fam].append(captures)
@@ -104,15 +99,11 @@ class CombinedQuery:
 
     @staticmethod
     def _ranges(tree: Tree, wanted: Mapping[str, Sequence[int] | None],
-                mode: RangeMode) -> list[tuple[int, int]] | None:
-        if mode == "never" or any(v is WHOLE_FILE for v in wanted.values()):
+                restrict: bool) -> list[tuple[int, int]] | None:
+        if not restrict or any(v is WHOLE_FILE for v in wanted.values()):
             return None
         offsets = sorted({o for v in wanted.values() if v is not None for o in v})
-        ranges = item_ranges(tree.root_node, offsets)
-        covered = sum(end - start for start, end in ranges)
-        if mode == "auto" and covered > _WHOLE_FILE_SHARE * (tree.root_node.end_byte or 1):
-            return None
-        return ranges
+        return item_ranges(tree.root_node, offsets)
 
     def _matches(self, root: Node, ranges: list[tuple[int, int]] | None) -> Iterator[tuple[int, Match]]:
         cursor = QueryCursor(self.query)

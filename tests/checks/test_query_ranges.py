@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import types
 from dataclasses import replace
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from checks import AnalyzeOptions, all_rules
-from checks.analysis import analyze_file, family_triggers
+from checks.analysis import analyze_file, family_triggers, required_literals
 from checks.coverage import Coverage
 from checks.findings import Finding
-from checks.parse import CombinedQuery, RangeMode, item_ranges, parse
+from checks.parse import CombinedQuery, item_ranges, parse
 from tests.checks.fixture_annotations import FIXTURES, all_fixture_files, load
 
 FILES = all_fixture_files()
@@ -88,13 +91,13 @@ fn broken( {
 }
 
 
-def _findings(path: str, source: bytes, opts: AnalyzeOptions, edition: int, ranges: RangeMode) -> list[Finding]:
-    return analyze_file(path, source, edition, opts, Coverage(), family_triggers(opts), ranges)
+def _findings(path: str, source: bytes, opts: AnalyzeOptions, edition: int, restrict: bool) -> list[Finding]:
+    return analyze_file(path, source, edition, opts, Coverage(), family_triggers(opts), restrict)
 
 
 def _same(path: str, source: bytes, opts: AnalyzeOptions, edition: int = 2021) -> list[Finding]:
-    restricted = _findings(path, source, opts, edition, "always")
-    whole = _findings(path, source, opts, edition, "never")
+    restricted = _findings(path, source, opts, edition, restrict=True)
+    whole = _findings(path, source, opts, edition, restrict=False)
     assert restricted == whole
     assert [f.fingerprint for f in restricted] == [f.fingerprint for f in whole]
     return whole
@@ -153,7 +156,7 @@ def test_an_enclosing_match_seen_from_two_ranges_is_reported_once():
     src = SYNTHETIC["nested_mods.rs"]
     tree = parse(src)
     offsets = [i for i in range(len(src)) if src.startswith(b"unsafe", i)]
-    restricted = query.run(tree, {"t": offsets}, "always")["t"]
+    restricted = query.run(tree, {"t": offsets})["t"]
     mods = [m["t.name"][0].text for m in restricted if "t.mod" in m]
     blocks = [m["t.block"][0].start_byte for m in restricted if "t.block" in m]
     assert sorted(mods) == [b"inner", b"outer"]
@@ -165,7 +168,31 @@ def test_whole_file_family_gets_matches_outside_its_trigger_items():
     src = SYNTHETIC["nested_mods.rs"]
     tree = parse(src)
     offsets = [src.index(b"unsafe { g()")]
-    item = [m["t.fn"][0].text for m in query.run(tree, {"t": offsets}, "always")["t"]]
-    whole = [m["t.fn"][0].text for m in query.run(tree, {"t": None}, "always")["t"]]
+    item = [m["t.fn"][0].text for m in query.run(tree, {"t": offsets})["t"]]
+    whole = [m["t.fn"][0].text for m in query.run(tree, {"t": None})["t"]]
     assert item == [b"tail"]
     assert whole == [b"plain", b"safe_one", b"risky", b"fine", b"also_risky", b"tail"]
+
+
+@pytest.mark.parametrize(("pattern", "literals"), [
+    (rb"\bunsafe\b", (b"unsafe",)),
+    (rb"unsafe|extern", (b"unsafe", b"extern")),
+    (rb"\.(?:lock|rl)\(", (b".lock", b".rl")),
+    (rb"ab*c", (b"a",)),
+    (rb"(?i)unsafe", None),
+    (rb"\b(?i:x)y", None),
+    (rb"\bunsafe\b|x+", None),
+    (rb"(?!)", None),
+])
+def test_required_literals_of_a_trigger(pattern, literals):
+    assert required_literals(re.compile(pattern)) == literals
+
+
+@given(st.text(alphabet="unsafe.lockr( xy", max_size=40))
+def test_a_trigger_never_matches_a_text_without_its_literals(text):
+    data = text.encode()
+    for pattern in (rb"\bunsafe\b", rb"\.(?:lock|rl)\(", rb"\b(?:lock|read)\b|unsafe", rb"x(?:a|y*)u"):
+        compiled = re.compile(pattern)
+        gate = required_literals(compiled)
+        if gate is not None and compiled.search(data):
+            assert any(lit in data for lit in gate)
