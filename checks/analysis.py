@@ -90,26 +90,45 @@ def _wanted(source: bytes, triggers: list[Trigger]) -> dict[str, list[int] | Non
     """Families whose trigger occurs in the file -> trigger match offsets (None: whole file)."""
     wanted: dict[str, list[int] | None] = {}
     for name, pattern, scope, gate in triggers:
-        if gate is not None and not any(lit in source for lit in gate):
-            continue
         if pattern is None:
             wanted[name] = WHOLE_FILE
-        elif scope == "file":
-            if pattern.search(source):
-                wanted[name] = WHOLE_FILE
-        else:
-            offsets = [m.start() for m in pattern.finditer(source)]
-            if offsets:
-                wanted[name] = offsets
+            continue
+        offsets = trigger_offsets(source, pattern, gate, first_only=scope == "file")
+        if offsets:
+            wanted[name] = WHOLE_FILE if scope == "file" else offsets
     return wanted
 
 
+def trigger_offsets(source: bytes, pattern: re.Pattern[bytes], gate: tuple[bytes, ...] | None,
+                    first_only: bool = False) -> list[int]:
+    """Sorted start offsets of `pattern`'s matches (a superset of `finditer`'s: overlaps kept).
+
+    With a gate, every match starts at one of its literals, so the regex is tried only there.
+    """
+    if gate is None and first_only:
+        found = pattern.search(source)
+        return [found.start()] if found else []
+    if gate is None:
+        return [m.start() for m in pattern.finditer(source)]
+    out: list[int] = []
+    for lit in gate:
+        at = source.find(lit)
+        while at >= 0:
+            if pattern.match(source, at):
+                if first_only:
+                    return [at]
+                out.append(at)
+            at = source.find(lit, at + 1)
+    return sorted(out) if len(gate) > 1 else out
+
+
 def required_literals(pattern: re.Pattern[bytes]) -> tuple[bytes, ...] | None:
-    """Literals one of which every match of `pattern` contains, when its leading run shows them.
+    """Literals such that every match of `pattern` starts with one of them, when its leading
+    run shows them (zero-width `\\b`/`^` skipped, alternations expanded). None: no such gate.
 
     Python's `re` scans fast only from a literal prefix: `\\bunsafe\\b` costs ~10x a search for
-    `unsafe` (bench/README.md). Checking these literals with `in` first skips most files at
-    memchr speed; the regex still decides for the files that hold one. None: no such gate.
+    `unsafe` (bench/README.md). Finding these literals with `bytes.find` (memchr speed) and
+    trying the regex only there gives the same matches at a fraction of the cost.
     """
     if pattern.flags & re.IGNORECASE:
         return None

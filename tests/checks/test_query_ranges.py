@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from checks import AnalyzeOptions, all_rules
-from checks.analysis import analyze_file, family_triggers, required_literals
+from checks.analysis import analyze_file, family_triggers, required_literals, trigger_offsets
 from checks.coverage import Coverage
 from checks.findings import Finding
 from checks.parse import CombinedQuery, item_ranges, parse
@@ -189,10 +189,16 @@ def test_required_literals_of_a_trigger(pattern, literals):
 
 
 @given(st.text(alphabet="unsafe.lockr( xy", max_size=40))
-def test_a_trigger_never_matches_a_text_without_its_literals(text):
+def test_gated_trigger_offsets_hold_every_regex_match_and_only_matches(text):
     data = text.encode()
     for pattern in (rb"\bunsafe\b", rb"\.(?:lock|rl)\(", rb"\b(?:lock|read)\b|unsafe", rb"x(?:a|y*)u"):
         compiled = re.compile(pattern)
         gate = required_literals(compiled)
-        if gate is not None and compiled.search(data):
-            assert any(lit in data for lit in gate)
+        assert gate is not None
+        offsets = trigger_offsets(data, compiled, gate)
+        assert offsets == sorted(offsets)
+        assert {m.start() for m in compiled.finditer(data)} <= set(offsets)
+        assert all(compiled.match(data, at) for at in offsets)
+        first = trigger_offsets(data, compiled, gate, first_only=True)
+        assert len(first) == min(1, len(offsets))
+        assert set(first) <= set(offsets)
