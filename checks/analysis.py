@@ -36,7 +36,7 @@ def skip_reason(source: bytes, opts: AnalyzeOptions) -> str | None:
 def analyze_side(files: Mapping[str, bytes], paths: Iterable[str], opts: AnalyzeOptions,
                  cov: Coverage) -> list[Finding]:
     out: list[Finding] = []
-    triggers = family_triggers(opts)
+    triggers: list[Trigger] | None = None
     for path in paths:
         source = files.get(path)
         if source is None:
@@ -46,6 +46,7 @@ def analyze_side(files: Mapping[str, bytes], paths: Iterable[str], opts: Analyze
             cov.files_skipped[path] = reason
             continue
         edition = opts.edition if opts.edition is not None else file_edition(path, files)
+        triggers = family_triggers(opts) if triggers is None else triggers
         out.extend(analyze_file(path, source, edition, opts, cov, triggers))
     return out
 
@@ -122,6 +123,7 @@ def trigger_offsets(source: bytes, pattern: re.Pattern[bytes], gate: tuple[bytes
     return sorted(out) if len(gate) > 1 else out
 
 
+@lru_cache(maxsize=256)
 def required_literals(pattern: re.Pattern[bytes]) -> tuple[bytes, ...] | None:
     """Literals such that every match of `pattern` starts with one of them, when its leading
     run shows them (zero-width `\\b`/`^` skipped, alternations expanded). None: no such gate.
