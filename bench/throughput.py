@@ -25,8 +25,6 @@ from importlib.metadata import version
 import corpus
 
 from checks import AnalyzeOptions, all_rules, analyze
-from checks.analysis import analyze_file, family_triggers, file_edition
-from checks.coverage import Coverage
 from checks.parse import parse
 
 
@@ -69,6 +67,9 @@ def one_pass(files: list[corpus.SourceFile], tomls: dict[str, bytes], opts: Anal
 
 def verify_ranges(files: list[corpus.SourceFile], tomls: dict[str, bytes], opts: AnalyzeOptions) -> int:
     """Files whose findings differ between the item-restricted and the whole-tree query."""
+    from checks.analysis import analyze_file, family_triggers, file_edition
+    from checks.coverage import Coverage
+
     triggers = family_triggers(opts)
     differing = 0
     for f in files:

@@ -10,11 +10,14 @@ the figures). A family declares how much of the file it needs with an optional m
 
 - `SCOPE = "item"` (the default): every finding of the family lies inside an *item unit* that
   holds the start of one of its trigger matches. An item unit is a child of `source_file`, or,
-  inside a `mod m { ... }`, a child of the module body, taken together with the attributes and
-  comments directly above it (`#[no_mangle]` belongs to the `fn` below it). When a trigger match
-  lies in a module but outside all of its children (its header), the whole module is the unit.
-  The family then receives the query matches that intersect those units; matches whose nodes
-  enclose a unit (the `mod_item` around it) may come too, matches elsewhere may not.
+  inside a `mod m { ... }`, `impl ... { ... }` or `trait T { ... }`, a child of its body (a
+  method, not the whole `impl`), taken together with the attributes and comments directly
+  above it (`#[no_mangle]` and `/// # Safety` belong to the `fn` below them). When a trigger
+  match lies in such a container but outside all of its children (its header, as in
+  `unsafe impl Send for T {}`), the whole container is the unit. The family then receives the
+  query matches that intersect those units; matches whose nodes enclose a unit (the `impl_item`
+  or `mod_item` around it) may come too, matches elsewhere may not. A family that relates
+  items to each other (methods of one impl, callers and callees) needs `SCOPE = "file"`.
 - `SCOPE = "file"`: the family needs the whole file (the lock family resolves callees across
   functions), so when its trigger matches anywhere the query runs over the whole tree.
 
@@ -39,6 +42,8 @@ WHOLE_FILE: None = None
 """The value of a family in `wanted` when it needs every match in the file."""
 
 _LEADING = frozenset({"attribute_item", "line_comment", "block_comment"})
+_CONTAINERS = frozenset({"mod_item", "impl_item", "trait_item"})
+"""Items whose body's children are units of their own (a method, not the whole `impl`)."""
 
 
 @cache
@@ -155,7 +160,7 @@ def _collect_units(container: Node, offsets: Sequence[int], out: list[tuple[int,
             placed = False
     for i, offs in groups.items():
         start, end, node = units[i]
-        body = node.child_by_field_name("body") if node.type == "mod_item" else None
+        body = node.child_by_field_name("body") if node.type in _CONTAINERS else None
         inner: list[tuple[int, int]] = []
         if body is not None and _collect_units(body, offs, inner):
             out.extend(inner)

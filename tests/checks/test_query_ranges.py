@@ -202,3 +202,12 @@ def test_gated_trigger_offsets_hold_every_regex_match_and_only_matches(text):
         first = trigger_offsets(data, compiled, gate, first_only=True)
         assert len(first) == min(1, len(offsets))
         assert set(first) <= set(offsets)
+
+
+def test_hits_in_an_impl_map_to_the_method_and_a_header_hit_to_the_whole_impl():
+    src = SYNTHETIC["impls.rs"]
+    root = parse(src).root_node
+    in_method = _text(src, item_ranges(root, [src.index(b"unsafe { *self")]))
+    assert in_method == [src[src.index(b"unsafe fn raw"):src.index(b"    fn p(")].strip()]
+    in_header = _text(src, item_ranges(root, [src.index(b"unsafe impl")]))
+    assert in_header == [b"unsafe impl Send for S {}"]
