@@ -147,43 +147,43 @@ def item_ranges(root: Node, offsets: Sequence[int]) -> list[tuple[int, int]]:
 
 
 def _collect_units(container: Node, offsets: Sequence[int], out: list[tuple[int, int]]) -> bool:
-    """Add the units of `container` holding `offsets`; False when an offset is in none."""
-    units = _units(container)
-    starts = [u[0] for u in units]
-    groups: dict[int, list[int]] = {}
+    """Add the units of `container` holding `offsets` (sorted); False when one is in none."""
     placed = True
-    for off in offsets:
-        i = bisect.bisect_right(starts, off) - 1
-        if i >= 0 and off < units[i][1]:
-            groups.setdefault(i, []).append(off)
-        else:
+    i = 0
+    while i < len(offsets):
+        unit = _unit_at(container, offsets[i])
+        if unit is None:
             placed = False
-    for i, offs in groups.items():
-        start, end, node = units[i]
+            i += 1
+            continue
+        start, end, node = unit
+        j = bisect.bisect_left(offsets, end, i)
         body = node.child_by_field_name("body") if node.type in _CONTAINERS else None
         inner: list[tuple[int, int]] = []
-        if body is not None and _collect_units(body, offs, inner):
+        if body is not None and _collect_units(body, offsets[i:j], inner):
             out.extend(inner)
         else:
             out.append((start, end))
+        i = j
     return placed
 
 
-def _units(container: Node) -> list[tuple[int, int, Node]]:
-    """(start, end, item) per named child, widened over the attributes and comments above it."""
-    units: list[tuple[int, int, Node]] = []
-    lead: int | None = None
-    children = container.named_children
-    for child in children:
-        if child.type in _LEADING:
-            lead = child.start_byte if lead is None else lead
-            continue
-        units.append((child.start_byte if lead is None else lead, child.end_byte, child))
-        lead = None
-    if lead is not None:
-        last = children[-1]
-        units.append((lead, last.end_byte, last))
-    return units
+def _unit_at(container: Node, offset: int) -> tuple[int, int, Node] | None:
+    """(start, end, item) of the unit of `container` holding `offset`; None between children."""
+    node = container.named_descendant_for_byte_range(offset, offset + 1)
+    if node is None or node == container:
+        return None
+    while node.parent is not None and node.parent != container:
+        node = node.parent
+    if node.parent is None:
+        return None
+    item = node
+    while item.type in _LEADING and item.next_named_sibling is not None:
+        item = item.next_named_sibling
+    first = item
+    while (prev := first.prev_named_sibling) is not None and prev.type in _LEADING:
+        first = prev
+    return first.start_byte, item.end_byte, item
 
 
 @cache
