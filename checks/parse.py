@@ -126,8 +126,8 @@ class CombinedQuery:
         for start, end in ranges:
             cursor.set_byte_range(start, end)
             for index, captures in cursor.matches(root):
-                if len(ranges) > 1 and _starts_before(captures, start):
-                    # may enclose an earlier range too (the `mod_item` around both): once only
+                if len(ranges) > 1:
+                    # a match may reach over two ranges (the `mod_item` around both): once only
                     key = (index, *(n.id for nodes in captures.values() for n in nodes))
                     if key in seen:
                         continue
@@ -135,18 +135,19 @@ class CombinedQuery:
                 yield index, captures
 
 
-def _starts_before(captures: Match, start: int) -> bool:
-    return any(n.start_byte < start for nodes in captures.values() for n in nodes)
-
-
 def item_ranges(root: Node, offsets: Sequence[int]) -> list[tuple[int, int]]:
-    """Merged byte ranges of the item units (see the module docstring) holding `offsets`."""
+    """Byte ranges of the item units (see the module docstring) holding `offsets`, sorted.
+
+    Units separated only by whitespace are merged, so a pattern over two neighbouring units
+    (`(attribute_item) . (function_item)`) still matches and the cursor restarts less often.
+    """
     spans: list[tuple[int, int]] = []
     _collect_units(root, offsets, spans)
     spans.sort()
+    text = (root.text or b"") if len(spans) > 1 else b""
     merged: list[tuple[int, int]] = []
     for start, end in spans:
-        if merged and start <= merged[-1][1]:
+        if merged and (start <= merged[-1][1] or not text[merged[-1][1]:start].strip()):
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
             merged.append((start, end))

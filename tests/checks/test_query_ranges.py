@@ -211,3 +211,16 @@ def test_hits_in_an_impl_map_to_the_method_and_a_header_hit_to_the_whole_impl():
     assert in_method == [src[src.index(b"unsafe fn raw"):src.index(b"    fn p(")].strip()]
     in_header = _text(src, item_ranges(root, [src.index(b"unsafe impl")]))
     assert in_header == [b"unsafe impl Send for S {}"]
+
+
+def test_neighbouring_units_merge_so_a_pattern_over_both_still_matches():
+    src = b"fn a() { unsafe { x() } }\n\nfn b() { unsafe { y() } }\n\nfn c() {}\n"
+    tree = parse(src)
+    offsets = [src.index(b"unsafe"), src.rindex(b"unsafe")]
+    assert item_ranges(tree.root_node, offsets) == [(0, src.index(b"\n\nfn c"))]
+    query = CombinedQuery((_family("t", "((function_item) @t.a . (function_item) @t.b)"),))
+    def pairs(restrict: bool) -> list[tuple[int, int]]:
+        found = query.run(tree, {"t": offsets}, restrict)["t"]
+        return [(m["t.a"][0].start_byte, m["t.b"][0].start_byte) for m in found]
+
+    assert pairs(True) == pairs(False) == [(0, src.index(b"fn b")), (src.index(b"fn b"), src.index(b"fn c"))]
