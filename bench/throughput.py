@@ -35,6 +35,7 @@ class Pass:
     parse_s: float = 0.0
     analysis_s: float = 0.0
     per_file: list[float] = field(default_factory=list)
+    per_file_parse: list[float] = field(default_factory=list)
     findings: int = 0
 
 
@@ -54,7 +55,9 @@ def one_pass(files: list[corpus.SourceFile], tomls: dict[str, bytes], opts: Anal
             if mode == "parse":
                 t0 = clock()
                 parse(src)
-                out.parse_s += clock() - t0
+                dt = clock() - t0
+                out.parse_s += dt
+                out.per_file_parse.append(dt)
             else:
                 t0 = clock()
                 report = analyze({}, view, [f.path], opts)
@@ -94,6 +97,7 @@ def summarize(files: list[corpus.SourceFile], passes: list[Pass]) -> dict[str, o
     analysis_s = statistics.median(p.analysis_s for p in passes)
     # each file's median over the repetitions, then percentiles over files
     per_file = [statistics.median(ts) for ts in zip(*(p.per_file for p in passes), strict=True)]
+    per_file_parse = [statistics.median(ts) for ts in zip(*(p.per_file_parse for p in passes), strict=True)]
     return {
         "files": len(files),
         "crates": len(corpus.crate_versions(files)),
@@ -109,6 +113,8 @@ def summarize(files: list[corpus.SourceFile], passes: list[Pass]) -> dict[str, o
         "analysis_p50_ms": round(1000 * percentile(per_file, 0.50), 3),
         "analysis_p99_ms": round(1000 * percentile(per_file, 0.99), 3),
         "analysis_max_ms": round(1000 * max(per_file), 3),
+        "parse_p50_ms": round(1000 * percentile(per_file_parse, 0.50), 3),
+        "parse_p99_ms": round(1000 * percentile(per_file_parse, 0.99), 3),
         "findings": passes[-1].findings,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "python": platform.python_version(),
@@ -123,7 +129,8 @@ def print_text(res: dict[str, object]) -> None:
     print(f"analysis      {res['analysis_mb_per_s']} MB/s ({res['analysis_s']} s median)")
     print(f"ratio         {res['ratio_analysis_over_parse']}x analysis/parse (per rep: {res['ratio_per_rep']})")
     print(f"per file      p50 {res['analysis_p50_ms']} ms, p99 {res['analysis_p99_ms']} ms,"
-          f" max {res['analysis_max_ms']} ms (analysis)")
+          f" max {res['analysis_max_ms']} ms (analysis); parse alone p50 {res['parse_p50_ms']} ms,"
+          f" p99 {res['parse_p99_ms']} ms")
     print(f"peak RSS      {res['peak_rss_mb']} MB")
     print(f"findings      {res['findings']}")
     print(f"versions      Python {res['python']}, tree-sitter {res['tree_sitter']},"
