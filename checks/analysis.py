@@ -120,7 +120,7 @@ def trigger_offsets(source: bytes, pattern: re.Pattern[bytes], gate: tuple[bytes
                     return [at]
                 out.append(at)
             at = source.find(lit, at + 1)
-    return sorted(out) if len(gate) > 1 else out
+    return sorted(set(out)) if len(gate) > 1 else out
 
 
 @lru_cache(maxsize=256)
@@ -141,7 +141,7 @@ def required_literals(pattern: re.Pattern[bytes]) -> tuple[bytes, ...] | None:
     if parsed.state.flags & re.IGNORECASE:
         return None
     found = _leading_literals(list(parsed))
-    return tuple(found) if found and len(found) <= 8 else None
+    return tuple(found) if found and len(found) <= 16 else None
 
 
 def _leading_literals(seq: list[tuple[Any, Any]]) -> list[bytes] | None:
