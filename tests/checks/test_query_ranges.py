@@ -224,3 +224,36 @@ def test_neighbouring_units_merge_so_a_pattern_over_both_still_matches():
         return [(m["t.a"][0].start_byte, m["t.b"][0].start_byte) for m in found]
 
     assert pairs(True) == pairs(False) == [(0, src.index(b"fn b")), (src.index(b"fn b"), src.index(b"fn c"))]
+
+
+_SNIPPETS = [
+    "fn f{n}() {{ let x = unsafe {{ g() }}; }}\n",
+    "fn plain{n}() {{ h(); }}\n",
+    "/// doc\n#[inline]\nfn attr{n}() {{ unsafe {{ k() }} }}\n",
+    "mod m{n} {{\n    fn a() {{}}\n    fn b() {{ unsafe {{ z() }} }}\n}}\n",
+    "impl S{n} {{\n    // note\n    fn m(&self) {{ unsafe {{ q() }} }}\n    fn n(&self) {{}}\n}}\n",
+    "unsafe impl Send for T{n} {{}}\n",
+    "extern \"C\" {{\n    fn ext{n}();\n}}\n",
+    "macro_rules! mac{n} {{ () => {{ unsafe {{ w() }} }}; }}\n",
+    "// unsafe in a comment {n}\n",
+    "const C{n}: u8 = unsafe {{ r() }};\n",
+]
+_PROBE = CombinedQuery((_family("t", "(unsafe_block) @t.block\n(function_item name: (identifier) @t.fn)"),))
+
+
+def _keys(found: list[dict]) -> set[tuple[str, int, int]]:
+    return {(name, n.start_byte, n.end_byte) for m in found for name, nodes in m.items() for n in nodes}
+
+
+@given(st.lists(st.integers(0, len(_SNIPPETS) - 1), max_size=12))
+def test_restricted_query_keeps_every_match_inside_the_trigger_units(picks):
+    src = "".join(_SNIPPETS[p].format(n=i) for i, p in enumerate(picks)).encode()
+    tree = parse(src)
+    offsets = [i for i in range(len(src)) if src.startswith(b"unsafe", i)]
+    ranges = item_ranges(tree.root_node, offsets)
+    assert all(any(s <= o < e for s, e in ranges) for o in offsets)
+    restricted = _keys(_PROBE.run(tree, {"t": offsets})["t"])
+    whole = _keys(_PROBE.run(tree, {"t": offsets}, restrict=False)["t"])
+    inside = {k for k in whole if any(s <= k[1] and k[2] <= e for s, e in ranges)}
+    assert inside <= restricted <= whole
+    assert {k for k in whole if k[0] == "t.block"} <= restricted
