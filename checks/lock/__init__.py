@@ -21,6 +21,8 @@ from checks.options import AnalyzeOptions
 from checks.rules import Rule
 
 FAMILY = "lock"
+SCOPE = "file"
+"""Callees are resolved across the whole file (same-file call graph), so the family sees every match in the file."""
 
 RULES: tuple[Rule, ...] = (
     double_lock.RULE,

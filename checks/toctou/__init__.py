@@ -34,6 +34,8 @@ from checks.toctou.text import text_of
 from checks.toctou.wrappers import NameSpec
 
 FAMILY = "toctou"
+SCOPE = "file"
+"""Same-file wrappers and path aliases are resolved across items, so the family sees the whole file."""
 
 RULES: tuple[Rule, ...] = (
     check_then_use.RULE,
