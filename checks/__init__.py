@@ -49,7 +49,10 @@ def analyze(
     `base_files`/`head_files` map repo-relative paths to contents; they may also hold the
     `Cargo.toml` files that decide editions. A path missing from one side was added or deleted.
     Passing an empty `base_files` reports every finding in head (audit mode, `scan --all`).
+    Findings under a `// blindspot: allow(...)` comment are dropped on both sides; a comment new
+    in head is itself reported (`checks/suppressions.py`).
     """
+    from checks import suppressions
     from checks.analysis import analyze_side, relate_sides
 
     opts = options or AnalyzeOptions()
@@ -57,7 +60,8 @@ def analyze(
     head_cov = Coverage()
     head = analyze_side(head_files, paths, opts, head_cov)
     base = analyze_side(base_files, paths, opts, Coverage())
-    head = relate_sides(base, head)
+    head = relate_sides(base, head, opts)
+    base, head = suppressions.apply(base_files, head_files, paths, base, head, opts)
     new = _new_in_head(base, head)
     return Report(findings=new, coverage=head_cov, head_findings=head)
 

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import importlib
+import posixpath
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from functools import lru_cache
+from typing import Any
 
 from checks.context import FileContext, Hit
 from checks.coverage import Coverage
-from checks.edition import crate_edition
+from checks.edition import crate_edition, manifest_paths_for
 from checks.families import FAMILIES
 from checks.findings import Finding, Severity, fingerprint
 from checks.options import AnalyzeOptions
-from checks.parse import combined_query, parse
+from checks.parse import WHOLE_FILE, combined_query, family_scope, parse
 from checks.rules import Rule, all_rules
 from checks.syntax import item_path
 
@@ -32,6 +37,7 @@ def skip_reason(source: bytes, opts: AnalyzeOptions) -> str | None:
 def analyze_side(files: Mapping[str, bytes], paths: Iterable[str], opts: AnalyzeOptions,
                  cov: Coverage) -> list[Finding]:
     out: list[Finding] = []
+    triggers: list[Trigger] | None = None
     for path in paths:
         source = files.get(path)
         if source is None:
@@ -40,35 +46,140 @@ def analyze_side(files: Mapping[str, bytes], paths: Iterable[str], opts: Analyze
         if reason is not None:
             cov.files_skipped[path] = reason
             continue
-        edition = opts.edition if opts.edition is not None else crate_edition(path, files)
-        out.extend(analyze_file(path, source, edition, opts, cov))
+        edition = opts.edition if opts.edition is not None else file_edition(path, files)
+        triggers = family_triggers(opts) if triggers is None else triggers
+        out.extend(analyze_file(path, source, edition, opts, cov, triggers))
     return out
 
 
-def _wanted(source: bytes, opts: AnalyzeOptions) -> frozenset[str]:
-    """Families that are on and whose trigger tokens occur in the file (cheap byte scan)."""
-    wanted = []
+def file_edition(path: str, files: Mapping[str, bytes]) -> int:
+    """`crate_edition(path, files)`, parsing each chain of manifests once per process.
+
+    The edition depends only on the `Cargo.toml` files on the path's parent chain, so files of
+    one crate share one cached answer instead of one TOML parse each (bench/README.md).
+    """
+    found = tuple((key, files[key]) for key in manifest_paths_for(path) if key in files)
+    return _edition_from(found)
+
+
+@lru_cache(maxsize=512)
+def _edition_from(found: tuple[tuple[str, bytes], ...]) -> int:
+    if not found:
+        return crate_edition("lib.rs", {})
+    deepest = posixpath.dirname(found[0][0])
+    return crate_edition(posixpath.join(deepest, "lib.rs"), dict(found))
+
+
+Trigger = tuple[str, "re.Pattern[bytes] | None", str, tuple[bytes, ...] | None]
+"""(family, trigger regex or None for always, scope, literals one of which every match holds)."""
+
+
+def family_triggers(opts: AnalyzeOptions) -> list[Trigger]:
+    """Trigger and scope of each family with a rule on, computed once per `analyze()` side.
+
+    A family none of whose rules is on cannot produce a finding, so it is not run at all.
+    """
+    out: list[Trigger] = []
     for fam in FAMILIES:
-        if not opts.family_on(fam.FAMILY):
+        if any(rule_is_on(rule, opts) for rule in fam.RULES):
+            pattern = fam.trigger(opts)
+            gate = required_literals(pattern) if pattern is not None else None
+            out.append((fam.FAMILY, pattern, family_scope(fam), gate))
+    return out
+
+
+def _wanted(source: bytes, triggers: list[Trigger]) -> dict[str, list[int] | None]:
+    """Families whose trigger occurs in the file -> trigger match offsets (None: whole file)."""
+    wanted: dict[str, list[int] | None] = {}
+    for name, pattern, scope, gate in triggers:
+        if pattern is None:
+            wanted[name] = WHOLE_FILE
             continue
-        trigger: re.Pattern[bytes] | None = fam.trigger(opts)
-        if trigger is None or trigger.search(source):
-            wanted.append(fam.FAMILY)
-    return frozenset(wanted)
+        offsets = trigger_offsets(source, pattern, gate, first_only=scope == "file")
+        if offsets:
+            wanted[name] = WHOLE_FILE if scope == "file" else offsets
+    return wanted
 
 
-def analyze_file(path: str, source: bytes, edition: int, opts: AnalyzeOptions,
-                 cov: Coverage) -> list[Finding]:
+def trigger_offsets(source: bytes, pattern: re.Pattern[bytes], gate: tuple[bytes, ...] | None,
+                    first_only: bool = False) -> list[int]:
+    """Sorted start offsets of `pattern`'s matches (a superset of `finditer`'s: overlaps kept).
+
+    With a gate, every match starts at one of its literals, so the regex is tried only there.
+    """
+    if gate is None and first_only:
+        found = pattern.search(source)
+        return [found.start()] if found else []
+    if gate is None:
+        return [m.start() for m in pattern.finditer(source)]
+    out: list[int] = []
+    for lit in gate:
+        at = source.find(lit)
+        while at >= 0:
+            if pattern.match(source, at):
+                if first_only:
+                    return [at]
+                out.append(at)
+            at = source.find(lit, at + 1)
+    return sorted(set(out)) if len(gate) > 1 else out
+
+
+@lru_cache(maxsize=256)
+def required_literals(pattern: re.Pattern[bytes]) -> tuple[bytes, ...] | None:
+    """Literals such that every match of `pattern` starts with one of them, when its leading
+    run shows them (zero-width `\\b`/`^` skipped, alternations expanded). None: no such gate.
+
+    Python's `re` scans fast only from a literal prefix: `\\bunsafe\\b` costs ~10x a search for
+    `unsafe` (bench/README.md). Finding these literals with `bytes.find` (memchr speed) and
+    trying the regex only there gives the same matches at a fraction of the cost.
+    """
+    if pattern.flags & re.IGNORECASE:
+        return None
+    try:
+        parsed = importlib.import_module("re._parser").parse(pattern.pattern, pattern.flags)
+    except (ImportError, AttributeError, re.error):
+        return None
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+    found = _leading_literals(list(parsed))
+    return tuple(found) if found and len(found) <= 16 else None
+
+
+def _leading_literals(seq: list[tuple[Any, Any]]) -> list[bytes] | None:
+    lit = bytearray()
+    for op, av in seq:
+        name = str(op)
+        if name == "AT" and not lit:
+            continue  # zero-width (\\b, ^): the literal after it is still required
+        if name == "LITERAL":
+            lit.append(av)
+            continue
+        inner: list[bytes] | None = None
+        if name == "BRANCH":
+            alternatives = [_leading_literals(list(alt)) for alt in av[1]]
+            if all(alternatives):
+                inner = [x for a in alternatives if a for x in a]
+        elif name == "SUBPATTERN" and not av[1] & re.IGNORECASE:
+            inner = _leading_literals(list(av[3]))
+        if inner:
+            return [bytes(lit) + x for x in inner]
+        break
+    return [bytes(lit)] if lit else None
+
+
+def analyze_file(path: str, source: bytes, edition: int, opts: AnalyzeOptions, cov: Coverage,
+                 triggers: list[Trigger] | None = None, restrict: bool = True) -> list[Finding]:
+    """Findings of one file; `restrict=False` queries the whole tree (the tests' reference)."""
     tree = parse(source)
     cov.files_analyzed.append(path)
     cov.bytes_analyzed += len(source)
     cov.lines_analyzed += source.count(b"\n") + (0 if source.endswith(b"\n") or not source else 1)
     if tree.root_node.has_error:
         cov.files_with_parse_errors.append(path)
-    wanted = _wanted(source, opts)
+    wanted = _wanted(source, family_triggers(opts) if triggers is None else triggers)
     if not wanted:
         return []
-    matches = combined_query().run(tree, wanted)
+    matches = combined_query().run(tree, wanted, restrict)
     hits: list[Hit] = []
     for fam in FAMILIES:
         if fam.FAMILY not in wanted:
@@ -120,10 +231,21 @@ def hits_to_findings(path: str, source: bytes, hits: list[Hit], opts: AnalyzeOpt
     return out
 
 
-def relate_sides(base: list[Finding], head: list[Finding]) -> list[Finding]:
-    """Let families that compare versions (a removed SAFETY comment) rewrite head findings."""
+def relate_sides(base: list[Finding], head: list[Finding], opts: AnalyzeOptions) -> list[Finding]:
+    """Let families that compare versions (a removed SAFETY comment) rewrite head findings.
+
+    Rules a family produces here pass the same on/off and severity settings as any other.
+    """
     for fam in FAMILIES:
         relate = getattr(fam, "relate", None)
         if relate is not None:
             head = relate(base, head)
-    return head
+    rules = all_rules()
+    out = []
+    for f in head:
+        if not rule_is_on(rules[f.rule], opts):
+            continue
+        if f.rule in opts.severity and f.severity != opts.severity[f.rule]:
+            f = replace(f, severity=Severity(opts.severity[f.rule]))
+        out.append(f)
+    return out

@@ -44,11 +44,13 @@ class Rule:
 
 
 def all_rules() -> dict[str, Rule]:
-    """Every registered rule by id, in family order."""
+    """Every registered rule by id, in family order; the `blindspot/` rules about suppression
+    comments come last (they live in `checks/suppressions.py`, outside the query machinery)."""
+    from checks import suppressions
     from checks.families import FAMILIES
 
     out: dict[str, Rule] = {}
-    for fam in FAMILIES:
-        for rule in fam.RULES:
+    for rules in (*(fam.RULES for fam in FAMILIES), suppressions.RULES):
+        for rule in rules:
             out[rule.id] = rule
     return out

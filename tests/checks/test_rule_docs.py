@@ -40,5 +40,5 @@ def test_readme_rule_table_is_current():
 
 def test_every_rule_names_its_family_and_has_full_docs():
     for rule in all_rules().values():
-        assert rule.family in ("unsafe", "ffi", "toctou", "lock")
+        assert rule.family in ("unsafe", "ffi", "toctou", "lock", "blindspot")
         assert rule.what and rule.why and rule.example and rule.fix, rule.id
