@@ -13,8 +13,9 @@ from typing import Any
 
 from bot.context import Fetched, PullRef
 from bot.github import InstallationAPI, paged
-from bot.patches import PatchError, base_from_head, parse_patch
+from bot.patches import PatchError, base_from_head
 from checks import AnalyzeOptions
+from checks.diff import DiffError, parse_patch
 from checks.edition import manifest_paths_for
 
 MAX_FILES = 3000
@@ -30,6 +31,16 @@ async def _gather(calls: list[Callable[[], Awaitable[Any]]]) -> list[Any]:
             return await call()
 
     return list(await asyncio.gather(*(one(c) for c in calls)))
+
+
+def commentable_lines(f: dict[str, Any]) -> frozenset[int]:
+    """Head lines of one listed file where GitHub accepts an inline comment (inside a hunk)."""
+    try:
+        changed = parse_patch(f["filename"], f.get("patch"), status=f["status"],
+                              previous_filename=f.get("previous_filename"))
+    except DiffError:
+        return frozenset()  # a patch we cannot read: every finding of the file goes to the review body
+    return frozenset(changed.positions)
 
 
 async def list_files(gh: InstallationAPI, pr: PullRef) -> list[dict[str, Any]]:
@@ -50,7 +61,7 @@ async def fetch(gh: InstallationAPI, pr: PullRef, options: AnalyzeOptions,
     rust = [f for f in files if _wanted(f, options)]
     for f in files:
         if f["status"] != "removed":
-            out.commentable[f["filename"]] = parse_patch(f.get("patch")).right
+            out.commentable[f["filename"]] = commentable_lines(f)
     paths = {f["filename"] for f in rust if f["status"] != "removed"} | {
         f.get("previous_filename") or f["filename"] for f in rust}
     manifests = sorted({m for p in paths for m in manifest_paths_for(p)})

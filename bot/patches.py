@@ -1,14 +1,12 @@
-"""GitHub's per-file `patch` text: which head lines take an inline comment, and the base text.
+"""Rebuild a file's base version from its head version and GitHub's per-file `patch`.
 
-A small hunk reader of our own because `checks/diff.py` was not on main when the App was
-written; swap to `checks.diff.parse_patch` once it lands. Rebuilding the base version from the
-head version and the patch saves one contents call per modified file (bench/WEBHOOK.md).
+This saves one contents call per modified file (bench/WEBHOOK.md). Which lines take an inline
+comment is `checks.diff.parse_patch`'s job.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _NO_NEWLINE = "\\ No newline at end of file"
@@ -16,35 +14,6 @@ _NO_NEWLINE = "\\ No newline at end of file"
 
 class PatchError(ValueError):
     """The patch does not fit the file (truncated, or not for this version)."""
-
-
-@dataclass(frozen=True)
-class PatchLines:
-    right: frozenset[int] = field(default_factory=frozenset)
-    """Head (RIGHT side) line numbers inside a hunk: added or context lines, where GitHub accepts a comment."""
-    added: frozenset[int] = field(default_factory=frozenset)
-
-
-def parse_patch(patch: str | None) -> PatchLines:
-    """The commentable and added head lines of one file's patch (empty when there is no patch)."""
-    right: set[int] = set()
-    added: set[int] = set()
-    new_line = 0
-    for line in (patch or "").splitlines():
-        m = _HUNK.match(line)
-        if m:
-            new_line = int(m.group(3))
-            continue
-        if new_line == 0 or line.startswith("\\"):
-            continue
-        if line.startswith("+"):
-            right.add(new_line)
-            added.add(new_line)
-            new_line += 1
-        elif line.startswith(" ") or line == "":
-            right.add(new_line)
-            new_line += 1
-    return PatchLines(right=frozenset(right), added=frozenset(added))
 
 
 def base_from_head(head: bytes, patch: str) -> bytes:

@@ -1,4 +1,4 @@
-"""bot/patches.py: commentable lines and rebuilding the base version from head + patch."""
+"""Commentable lines (via checks.diff) and rebuilding the base version from head + patch (bot/patches.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.patches import PatchError, base_from_head, parse_patch
+from bot.fetch import commentable_lines
+from bot.patches import PatchError, base_from_head
 
 PATCH = "@@ -1,3 +1,4 @@\n fn a() {}\n+fn b() {}\n fn c() {}\n-fn d() {}\n+fn e() {}\n@@ -10,2 +11,2 @@\n x\n-y\n+z"
 
@@ -25,13 +26,12 @@ def _patch(base: str, head: str) -> str:
 
 
 def test_commentable_lines_are_added_and_context_lines_of_the_head():
-    lines = parse_patch(PATCH)
-    assert lines.right == {1, 2, 3, 4, 11, 12}
-    assert lines.added == {2, 4, 12}
+    assert commentable_lines({"filename": "a.rs", "status": "modified", "patch": PATCH}) == {1, 2, 3, 4, 11, 12}
 
 
-def test_no_patch_means_nothing_is_commentable():
-    assert parse_patch(None).right == frozenset()
+def test_no_patch_or_a_broken_patch_means_nothing_is_commentable():
+    assert commentable_lines({"filename": "a.rs", "status": "modified"}) == frozenset()
+    assert commentable_lines({"filename": "a.rs", "status": "modified", "patch": "@@ -1,5 +1,5 @@\n x"}) == frozenset()
 
 
 def test_base_is_rebuilt_from_head_and_patch():
