@@ -235,3 +235,20 @@ async def test_github_refusing_the_review_still_completes_the_check_and_says_why
     [run] = standin.check_runs(OWNER, REPO)
     assert run["status"] == "completed" and run["output"]["title"] == COULD_NOT_FINISH
     assert "GitHub refused a call: 403 Resource not accessible by integration" in run["output"]["summary"]
+
+
+async def test_many_findings_go_out_in_annotation_batches_and_over_budget_ones_into_the_body(standin, tmp_path):
+    fns = "".join(f"pub fn f{i}(v: &[u8]) -> u8 {{\n    unsafe {{ *v.get_unchecked({i}) }}\n}}\n" for i in range(55))
+    head = {"Cargo.toml": CARGO, "src/lib.rs": BASE_RS + fns.encode()}
+    expected = _expected(BASE, head)
+    assert len(expected) == 55
+    number = open_pr(standin, BASE, head)
+    async with app(standin, tmp_path) as srv:
+        await send_pr_event(srv, standin, number)
+        await wait_idle(srv)
+    [run] = standin.check_runs(OWNER, REPO)
+    notes = standin.check_run_annotations(OWNER, REPO, run["id"])
+    assert sorted((a["path"], a["start_line"]) for a in notes) == sorted((f.path, f.line) for f in expected)
+    [review] = standin.reviews(OWNER, REPO, number)
+    assert len(standin.review_comments(OWNER, REPO, number)) == 20
+    assert review["body"].count("(over budget)") == 35
