@@ -98,25 +98,57 @@ def use_color(stream: object) -> bool:
     return bool(isatty and isatty()) and not os.environ.get("NO_COLOR")
 
 
-# --- demo (for now: scan the shipped sample PR) --------------------------------------------------
+# --- demo: the whole App offline (or, with --scan, the local scan of the same sample) -------------
 
 def configure_demo(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scan", action="store_true",
+                   help="instead of the App, run `blindspot scan` on the sample as a local git repo")
     p.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text",
-                   help="output format (default: text)")
+                   help="output format for --scan (default: text)")
 
 
 def run_demo_command(args: argparse.Namespace) -> int:
-    from bot.sample_pr import run_sample_pr
+    if args.scan:
+        from bot.sample_pr import run_sample_pr
 
-    return run_sample_pr(args.format)
+        return run_sample_pr(args.format)
+    from bot.demo import run_demo
+
+    return run_demo(args)
+
+
+# --- serve: the GitHub App server ------------------------------------------------------------------
+
+SERVE_DESCRIPTION = (
+    "Run the GitHub App: the webhook endpoint (POST /webhooks), /healthz, /readyz and the worker that "
+    "reviews pull requests. Configuration comes from the environment: BLINDSPOT_APP_ID, "
+    "BLINDSPOT_PRIVATE_KEY or BLINDSPOT_PRIVATE_KEY_PATH, BLINDSPOT_WEBHOOK_SECRET (required), "
+    "BLINDSPOT_DATABASE_URL (default sqlite:///blindspot.db), BLINDSPOT_GITHUB_URL (default "
+    "https://api.github.com), PORT, BLINDSPOT_LOG_LEVEL, BLINDSPOT_LOG_FORMAT. Exit 2 with one line on "
+    "stderr when the configuration is incomplete or wrong."
+)
+
+
+def configure_serve(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--port", type=int, help="port to listen on (default: $PORT, else 8080)")
+
+
+def run_serve_command(args: argparse.Namespace) -> int:
+    from bot.serve import run_serve
+
+    return run_serve(args)
 
 
 COMMANDS: tuple[Command, ...] = (
     Command("scan", "review the Rust changes of a local git repository", SCAN_DESCRIPTION,
             configure_scan, run_scan_command),
-    Command("demo", "review the sample pull request shipped in examples/sample-pr",
-            "Build a throw-away git repository from examples/sample-pr/base and head (two commits) "
-            "and show what `blindspot scan` reports on it. Exit code 0 when the demo ran.",
+    Command("serve", "run the GitHub App server (webhooks, queue, worker)", SERVE_DESCRIPTION,
+            configure_serve, run_serve_command),
+    Command("demo", "run the whole App offline on the sample pull request in examples/sample-pr",
+            "Start a local GitHub stand-in holding the sample Rust PR, start the real server on a "
+            "temporary SQLite database, deliver a signed pull_request.opened webhook, and print what "
+            "the bot posted: check run, review comments, label. With --scan, show instead what "
+            "`blindspot scan` reports on the same sample as a local git repository.",
             configure_demo, run_demo_command),
 )
 

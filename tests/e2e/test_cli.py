@@ -157,7 +157,7 @@ def test_missing_repo_dir_and_bad_option(repo: GitRepo) -> None:
 
 def test_no_command_is_a_usage_error(tmp_path: Path) -> None:
     run = blindspot(cwd=tmp_path)
-    one_line_error(run.code, run.err, "a command is required: scan, demo")
+    one_line_error(run.code, run.err, "a command is required: scan, serve, demo")
 
 
 def test_no_default_branch(tmp_path: Path) -> None:
@@ -257,8 +257,8 @@ def test_scan_help_names_every_flag(tmp_path: Path) -> None:
         assert flag in out
 
 
-def test_demo_reviews_the_sample_pr(tmp_path: Path) -> None:
-    run = blindspot("demo", cwd=tmp_path)
+def test_demo_scan_reviews_the_sample_pr(tmp_path: Path) -> None:
+    run = blindspot("demo", "--scan", cwd=tmp_path)
     assert run.code == 0, run.err
     assert "src/lib.rs:20:5: warning unsafe/undocumented-block" in run.out
     assert "longest_key" not in run.out  # its documented unsafe block is in base too
