@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from checks import AnalyzeOptions, all_rules
-from checks.analysis import analyze_file, family_triggers, required_literals, trigger_offsets
+from checks.analysis import analyze_file, family_triggers, prefilter_gate, required_literals, trigger_offsets
 from checks.coverage import Coverage
 from checks.findings import Finding
 from checks.parse import CombinedQuery, item_ranges, parse
@@ -186,6 +186,16 @@ def test_whole_file_family_gets_matches_outside_its_trigger_items():
 ])
 def test_required_literals_of_a_trigger(pattern, literals):
     assert required_literals(re.compile(pattern)) == literals
+
+
+@pytest.mark.parametrize(("pattern", "gate"), [
+    (rb"\bunsafe\b", (b"unsafe",)),
+    (rb"unsafe|extern", (b"unsafe", b"extern")),
+    (rb"\.\s*(?:lock|rl)\s*\(", None),  # re's own prefix scan finds the `.`
+    (rb"\((?<=x\()", None),
+])
+def test_prefilter_gate_leaves_literal_led_patterns_to_re(pattern, gate):
+    assert prefilter_gate(re.compile(pattern)) == gate
 
 
 @given(st.text(alphabet="unsafe.lockr( xy", max_size=40))
