@@ -19,7 +19,16 @@ from checks.lock.macros import MacroLock, lock_tokens
 
 BUILTIN_METHODS = ("lock", "read", "write", "try_lock", "upgradable_read", "read_recursive")
 _POINTER_LIKE = re.compile(r"(?:ptr|pointer|\.as_ptr\(\)|\.add\(.*\)|\.offset\(.*\))$", re.I)
-RWLOCK_EVIDENCE = re.compile(rb"RwLock|parking_lot|lock_api|\bspin\b|async_lock|ShardedLock")
+_RWLOCK_WORDS = (b"RwLock", b"parking_lot", b"lock_api", b"async_lock", b"ShardedLock")
+_SPIN = re.compile(rb"\bspin\b")
+
+
+def rwlock_evidence(source: bytes) -> bool:
+    """The file names a read-write lock type or crate (`RwLock`, `parking_lot`, `spin`, ...).
+
+    Literal `in` tests first: one regex alternation of these words scans every byte in Python's `re`.
+    """
+    return any(word in source for word in _RWLOCK_WORDS) or _SPIN.search(source) is not None
 
 
 class Kind(Enum):
@@ -91,9 +100,12 @@ def impl_type_of(fn: Node) -> str:
     return re.sub(r"<.*", "", (ty.text or b"").decode(), flags=re.S) if ty is not None else ""
 
 
-def scan_function(fn: Node, source: bytes, edition: int, methods: frozenset[str],
+def scan_function(fn: Node, rw_ok: bool, edition: int, methods: frozenset[str],
                   configured: tuple[str, ...]) -> FunctionFacts:
-    """One walk of `fn`'s subtree: lets (aliases), calls, awaits, drops/moves, then acquisitions."""
+    """One walk of `fn`'s subtree: lets (aliases), calls, awaits, drops/moves, then acquisitions.
+
+    `rw_ok`: the file shows read-write lock evidence (`rwlock_evidence`), computed once per file.
+    """
     facts = FunctionFacts(fn, impl_type_of(fn))
     aliases: dict[str, str] = {}
     alias_count: dict[str, int] = {}
@@ -121,7 +133,6 @@ def scan_function(fn: Node, source: bytes, edition: int, methods: frozenset[str]
         if count > 1:
             aliases.pop(name, None)
     facts.aliases = aliases
-    rw_ok = bool(RWLOCK_EVIDENCE.search(source))
     for call, method in lock_calls:
         acq = _acquisition(call, method, facts, aliases, edition, configured, rw_ok)
         if acq is not None:

@@ -16,7 +16,15 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from checks.lock.acquire import Acquisition, FunctionFacts, Kind, impl_type_of, release_point, scan_function
+from checks.lock.acquire import (
+    Acquisition,
+    FunctionFacts,
+    Kind,
+    impl_type_of,
+    release_point,
+    rwlock_evidence,
+    scan_function,
+)
 from checks.lock.identity import LockKey, Scope, is_place, key_for_text, normalize, split_root
 from checks.lock.lifetime import guard_value, held_at, method_name, order_of, region_of
 
@@ -72,11 +80,14 @@ class FileLocks:
         self._fns_named: dict[str, list[Node]] = {}
         self._fn_offsets: dict[str, list[int]] | None = None
         self._summary: dict[tuple[int, int], list[Reach]] = {}
+        self._rw_ok: bool | None = None
 
     def base_facts(self, fn: Node) -> FunctionFacts:
         """Facts of `fn` from its own lock calls only."""
         if fn.id not in self._base:
-            self._base[fn.id] = scan_function(fn, self.source, self.edition, self.methods, self.configured)
+            if self._rw_ok is None:
+                self._rw_ok = rwlock_evidence(self.source)
+            self._base[fn.id] = scan_function(fn, self._rw_ok, self.edition, self.methods, self.configured)
         return self._base[fn.id]
 
     def facts(self, fn: Node) -> FunctionFacts:
