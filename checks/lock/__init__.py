@@ -21,8 +21,12 @@ from checks.options import AnalyzeOptions
 from checks.rules import Rule
 
 FAMILY = "lock"
-SCOPE = "file"
-"""Callees are resolved across the whole file (same-file call graph), so the family sees every match in the file."""
+SCOPE = "item"
+"""The query only has to find the lock calls, and each lies in the item unit of its own trigger match.
+
+Callees, guard getters and their callers are resolved across the whole file without the query: by
+byte search for `fn name` and for calls, then `descendant_for_byte_range` (`held.FileLocks`).
+"""
 
 RULES: tuple[Rule, ...] = (
     double_lock.RULE,
