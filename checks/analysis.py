@@ -6,10 +6,12 @@ import importlib
 import posixpath
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
+
+from tree_sitter import Node
 
 from checks.context import FileContext, Hit
 from checks.coverage import Coverage
@@ -70,8 +72,10 @@ def _edition_from(found: tuple[tuple[str, bytes], ...]) -> int:
     return crate_edition(posixpath.join(deepest, "lib.rs"), dict(found))
 
 
-Trigger = tuple[str, "re.Pattern[bytes] | None", str, tuple[bytes, ...] | None]
-"""(family, trigger regex or None for always, scope, literals one of which every match holds)."""
+HitFilter = Callable[[Node, int], bool]
+Trigger = tuple[str, "re.Pattern[bytes] | None", str, tuple[bytes, ...] | None, HitFilter | None]
+"""(family, trigger regex or None for always, scope, literals one of which every match holds,
+the family's `trigger_hit(root, offset)` or None)."""
 
 
 def family_triggers(opts: AnalyzeOptions) -> list[Trigger]:
@@ -84,21 +88,37 @@ def family_triggers(opts: AnalyzeOptions) -> list[Trigger]:
         if any(rule_is_on(rule, opts) for rule in fam.RULES):
             pattern = fam.trigger(opts)
             gate = prefilter_gate(pattern) if pattern is not None else None
-            out.append((fam.FAMILY, pattern, family_scope(fam), gate))
+            out.append((fam.FAMILY, pattern, family_scope(fam), gate, getattr(fam, "trigger_hit", None)))
     return out
 
 
-def _wanted(source: bytes, triggers: list[Trigger]) -> dict[str, list[int] | None]:
-    """Families whose trigger occurs in the file -> trigger match offsets (None: whole file)."""
+def _wanted(source: bytes, root: Node, triggers: list[Trigger]) -> dict[str, list[int] | None]:
+    """Families whose trigger occurs in the file -> trigger match offsets (None: whole file).
+
+    A family with a `trigger_hit(root, offset)` function keeps only the matches it accepts (a
+    match in a comment, or a word that is not a call, can start no finding of that family).
+    """
     wanted: dict[str, list[int] | None] = {}
-    for name, pattern, scope, gate in triggers:
+    for name, pattern, scope, gate, accept in triggers:
         if pattern is None:
             wanted[name] = WHOLE_FILE
             continue
-        offsets = trigger_offsets(source, pattern, gate, first_only=scope == "file")
+        offsets = trigger_offsets(source, pattern, gate, first_only=scope == "file" and accept is None)
+        if accept is not None:
+            offsets = _accepted(root, offsets, accept, first_only=scope == "file")
         if offsets:
             wanted[name] = WHOLE_FILE if scope == "file" else offsets
     return wanted
+
+
+def _accepted(root: Node, offsets: list[int], accept: HitFilter, first_only: bool) -> list[int]:
+    out = []
+    for at in offsets:
+        if accept(root, at):
+            out.append(at)
+            if first_only:
+                break
+    return out
 
 
 def trigger_offsets(source: bytes, pattern: re.Pattern[bytes], gate: tuple[bytes, ...] | None,
@@ -197,7 +217,7 @@ def analyze_file(path: str, source: bytes, edition: int, opts: AnalyzeOptions, c
     cov.lines_analyzed += source.count(b"\n") + (0 if source.endswith(b"\n") or not source else 1)
     if tree.root_node.has_error:
         cov.files_with_parse_errors.append(path)
-    wanted = _wanted(source, family_triggers(opts) if triggers is None else triggers)
+    wanted = _wanted(source, tree.root_node, family_triggers(opts) if triggers is None else triggers)
     if not wanted:
         return []
     matches = combined_query().run(tree, wanted, restrict)
