@@ -20,7 +20,7 @@ from checks.families import FAMILIES
 from checks.findings import Finding, Severity, fingerprint
 from checks.options import AnalyzeOptions
 from checks.parse import WHOLE_FILE, combined_query, family_scope, parse
-from checks.rules import Rule, all_rules
+from checks.rules import Rule, rule_table
 from checks.syntax import item_path
 
 
@@ -239,15 +239,16 @@ def rule_is_on(rule: Rule, opts: AnalyzeOptions) -> bool:
 
 
 def hits_to_findings(path: str, source: bytes, hits: list[Hit], opts: AnalyzeOptions) -> list[Finding]:
-    rules = all_rules()
+    rules = rule_table()
     hits = sorted(hits, key=lambda h: (h.node.start_byte, h.rule))
     seen: Counter[tuple[str, str, bytes]] = Counter()
+    paths: dict[int, str | None] = {}
     out = []
     for hit in hits:
         rule = rules[hit.rule]
         if not rule_is_on(rule, opts):
             continue
-        item = item_path(hit.node)
+        item = item_path(hit.node, paths)
         construct = hit.construct if hit.construct is not None else source[hit.node.start_byte:hit.node.end_byte]
         key = (hit.rule, item, construct)
         occurrence = seen[key]
@@ -281,7 +282,7 @@ def relate_sides(base: list[Finding], head: list[Finding], opts: AnalyzeOptions)
         relate = getattr(fam, "relate", None)
         if relate is not None:
             head = relate(base, head)
-    rules = all_rules()
+    rules = rule_table()
     out = []
     for f in head:
         if not rule_is_on(rules[f.rule], opts):

@@ -15,6 +15,7 @@ from checks.analysis import analyze_file, family_triggers, prefilter_gate, requi
 from checks.coverage import Coverage
 from checks.findings import Finding
 from checks.parse import CombinedQuery, item_ranges, parse
+from checks.syntax import item_path
 from tests.checks.fixture_annotations import FIXTURES, all_fixture_files, load
 
 FILES = all_fixture_files()
@@ -267,3 +268,29 @@ def test_restricted_query_keeps_every_match_inside_the_trigger_units(picks):
     inside = {k for k in whole if any(s <= k[1] and k[2] <= e for s, e in ranges)}
     assert inside <= restricted <= whole
     assert {k for k in whole if k[0] == "t.block"} <= restricted
+
+
+def _toctou_wanted(src: bytes) -> bool:
+    from checks.analysis import _wanted
+
+    opts = AnalyzeOptions(families=frozenset({"toctou"}))
+    return "toctou" in _wanted(src, parse(src).root_node, family_triggers(opts))
+
+
+def test_toctou_trigger_counts_calls_only():
+    declared = b'extern "C" {\n    pub fn stat(path: *const u8, buf: *mut u8) -> i32;\n}\n'
+    named = b"fn exists(p: &str) -> bool { p.is_empty() } // exists(p)\n"
+    assert not _toctou_wanted(declared)
+    assert not _toctou_wanted(named)
+    for call in (b"p.exists()", b"std::fs::metadata(p)", b"metadata(p)", b"a.b.create(true)"):
+        assert _toctou_wanted(b"fn f(p: &str) { let _ = " + call + b"; }\n"), call
+
+
+def test_item_path_memo_gives_the_same_paths():
+    src = b"mod m { impl S { fn f() { unsafe { a(); } } } }\nfn g() { unsafe {} }\n"
+    root = parse(src).root_node
+    memo: dict[int, str | None] = {}
+    for at in (src.index(b"a()"), src.index(b"fn f"), src.index(b"unsafe {}"), 0):
+        node = root.descendant_for_byte_range(at, at + 1)
+        assert item_path(node, memo) == item_path(node)
+    assert item_path(root.descendant_for_byte_range(src.index(b"a()"), src.index(b"a()") + 1)) == "m::S::f"
