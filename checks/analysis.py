@@ -78,11 +78,24 @@ Trigger = tuple[str, "re.Pattern[bytes] | None", str, tuple[bytes, ...] | None, 
 the family's `trigger_hit(root, offset)` or None)."""
 
 
-def family_triggers(opts: AnalyzeOptions) -> list[Trigger]:
-    """Trigger and scope of each family with a rule on, computed once per `analyze()` side.
+_last_triggers: list[tuple[AnalyzeOptions, list[Trigger]]] = []
 
-    A family none of whose rules is on cannot produce a finding, so it is not run at all.
+
+def family_triggers(opts: AnalyzeOptions) -> list[Trigger]:
+    """Trigger and scope of each family with a rule on, computed once per options object.
+
+    A family none of whose rules is on cannot produce a finding, so it is not run at all. The
+    last answer is kept with its (frozen) options object, which it keeps alive, so a CLI run
+    or benchmark calling `analyze()` once per file does not rebuild the list each time.
     """
+    if _last_triggers and _last_triggers[0][0] is opts:
+        return _last_triggers[0][1]
+    out = _family_triggers(opts)
+    _last_triggers[:] = [(opts, out)]
+    return out
+
+
+def _family_triggers(opts: AnalyzeOptions) -> list[Trigger]:
     out: list[Trigger] = []
     for fam in FAMILIES:
         if any(rule_is_on(rule, opts) for rule in fam.RULES):
