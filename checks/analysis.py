@@ -116,15 +116,18 @@ def _wanted(source: bytes, root: Node, triggers: list[Trigger]) -> dict[str, lis
         if pattern is None:
             wanted[name] = WHOLE_FILE
             continue
-        offsets = trigger_offsets(source, pattern, gate, first_only=scope == "file" and accept is None)
-        if accept is not None:
-            offsets = _accepted(root, offsets, accept, first_only=scope == "file")
+        if accept is None:
+            offsets = trigger_offsets(source, pattern, gate, first_only=scope == "file")
+        elif scope == "file" and gate is None:  # lazily: stop at the first accepted match
+            offsets = _accepted(root, (m.start() for m in pattern.finditer(source)), accept, first_only=True)
+        else:
+            offsets = _accepted(root, trigger_offsets(source, pattern, gate), accept, scope == "file")
         if offsets:
             wanted[name] = WHOLE_FILE if scope == "file" else offsets
     return wanted
 
 
-def _accepted(root: Node, offsets: list[int], accept: HitFilter, first_only: bool) -> list[int]:
+def _accepted(root: Node, offsets: Iterable[int], accept: HitFilter, first_only: bool) -> list[int]:
     out = []
     for at in offsets:
         if accept(root, at):

@@ -28,6 +28,8 @@ from checks.options import AnalyzeOptions
 from checks.rules import Rule
 
 FAMILY = "ffi"
+SCOPE = "match"
+"""Every pattern holds the trigger keyword and each match is checked on its own (checks/parse.py)."""
 
 RULES: tuple[Rule, ...] = (
     extern_declaration.RULE,

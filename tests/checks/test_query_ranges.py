@@ -294,3 +294,20 @@ def test_item_path_memo_gives_the_same_paths():
         node = root.descendant_for_byte_range(at, at + 1)
         assert item_path(node, memo) == item_path(node)
     assert item_path(root.descendant_for_byte_range(src.index(b"a()"), src.index(b"a()") + 1)) == "m::S::f"
+
+
+def test_match_scope_queries_the_keyword_bytes_and_still_gets_whole_matches():
+    from checks import unsafe
+
+    fam = _family("u", unsafe.QUERY.replace("@unsafe.", "@u."))
+    fam.SCOPE = "match"  # type: ignore[attr-defined]
+    query = CombinedQuery((fam,))
+    src = (b"fn a() { let x = 1; foo!(unsafe { bar() }); }\npub unsafe fn f(x: u8) -> u8 { x }\n"
+           b"unsafe impl Send for S {}\nstatic mut G: u8 = 0;\nfn b() { let z = 3; unsafe { q() } }\n")
+    tree = parse(src)
+    offsets = [m.start() for m in unsafe.trigger(ALL_ON).finditer(src)]  # type: ignore[union-attr]
+    got = query.run(tree, {"u": offsets})["u"]
+    names = sorted(name for m in got for name in m)
+    assert names == ["u.block", "u.fn", "u.impl", "u.macro_body", "u.macro_keyword", "u.static_mut"]
+    assert _keys(got) == _keys(query.run(tree, {"u": offsets}, restrict=False)["u"])
+    assert query._ranges(tree, {"u": offsets}, True) == [(o, o + 1) for o in offsets]
