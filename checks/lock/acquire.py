@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from enum import Enum
 
-from tree_sitter import Node
+from tree_sitter import Node, TreeCursor
 
 from checks.lock.identity import REENTRANT_MARK, LockKey, alias_source, key_for, key_for_text
 from checks.lock.lifetime import Region, guard_value, is_matched_ok, method_name, order_of, region_of
@@ -112,10 +112,12 @@ def scan_function(fn: Node, rw_ok: bool, edition: int, methods: frozenset[str],
     lock_calls: list[tuple[Node, str]] = []
     macro_locks: list[MacroLock] = []
     in_macro = re.compile(rb"\.\s*(?:" + "|".join(re.escape(m) for m in sorted(methods)).encode() + rb")\s*\(\s*\)")
-    stack = [fn]
-    while stack:
-        node = stack.pop()
+    cursor = fn.walk()  # pre-order, in document order; a cursor makes fewer Node objects than `.children`
+    while True:
+        node = cursor.node
+        assert node is not None
         t = node.type
+        descend = True
         if t == "call_expression":
             _visit_call(node, facts, lock_calls, methods)
         elif t == "await_expression":
@@ -123,12 +125,13 @@ def scan_function(fn: Node, rw_ok: bool, edition: int, methods: frozenset[str],
         elif t == "let_declaration":
             _visit_let(node, aliases, alias_count, facts.releases)
         elif t == "function_item" and node.id != fn.id:
-            continue
+            descend = False
         elif t == "token_tree":
             if node.parent is not None and node.parent.type == "macro_invocation" and in_macro.search(node.text or b""):
                 macro_locks.extend(lock_tokens(node, methods))
-            continue
-        stack.extend(reversed(node.children))
+            descend = False
+        if not _next_preorder(cursor, descend):
+            break
     for name, count in alias_count.items():
         if count > 1:
             aliases.pop(name, None)
@@ -144,6 +147,16 @@ def scan_function(fn: Node, rw_ok: bool, edition: int, methods: frozenset[str],
     facts.acquisitions.sort(key=lambda a: a.order)
     facts.calls.sort(key=lambda n: n.start_byte)
     return facts
+
+
+def _next_preorder(cursor: TreeCursor, descend: bool) -> bool:
+    """Move to the next node in pre-order (into the current one's children when `descend`)."""
+    if descend and cursor.goto_first_child():
+        return True
+    while not cursor.goto_next_sibling():
+        if not cursor.goto_parent():
+            return False
+    return True
 
 
 def _visit_call(node: Node, facts: FunctionFacts, lock_calls: list[tuple[Node, str]],
