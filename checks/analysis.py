@@ -78,7 +78,7 @@ Trigger = tuple[str, "re.Pattern[bytes] | None", str, tuple[bytes, ...] | None, 
 the family's `trigger_hit(root, offset)` or None)."""
 
 
-_last_triggers: list[tuple[AnalyzeOptions, list[Trigger]]] = []
+_last_options: list[tuple[AnalyzeOptions, list[Trigger], frozenset[str]]] = []
 
 
 def family_triggers(opts: AnalyzeOptions) -> list[Trigger]:
@@ -88,11 +88,19 @@ def family_triggers(opts: AnalyzeOptions) -> list[Trigger]:
     last answer is kept with its (frozen) options object, which it keeps alive, so a CLI run
     or benchmark calling `analyze()` once per file does not rebuild the list each time.
     """
-    if _last_triggers and _last_triggers[0][0] is opts:
-        return _last_triggers[0][1]
-    out = _family_triggers(opts)
-    _last_triggers[:] = [(opts, out)]
-    return out
+    return _per_options(opts)[1]
+
+
+def rules_on(opts: AnalyzeOptions) -> frozenset[str]:
+    """Ids of the rules `rule_is_on` for `opts`, kept like `family_triggers`."""
+    return _per_options(opts)[2]
+
+
+def _per_options(opts: AnalyzeOptions) -> tuple[AnalyzeOptions, list[Trigger], frozenset[str]]:
+    if not _last_options or _last_options[0][0] is not opts:
+        on = frozenset(rid for rid, rule in rule_table().items() if rule_is_on(rule, opts))
+        _last_options[:] = [(opts, _family_triggers(opts), on)]
+    return _last_options[0]
 
 
 def _family_triggers(opts: AnalyzeOptions) -> list[Trigger]:
@@ -256,20 +264,21 @@ def rule_is_on(rule: Rule, opts: AnalyzeOptions) -> bool:
 
 def hits_to_findings(path: str, source: bytes, hits: list[Hit], opts: AnalyzeOptions) -> list[Finding]:
     rules = rule_table()
+    on = rules_on(opts)
     hits = sorted(hits, key=lambda h: (h.node.start_byte, h.rule))
     seen: Counter[tuple[str, str, bytes]] = Counter()
     paths: dict[int, str | None] = {}
     out = []
     for hit in hits:
-        rule = rules[hit.rule]
-        if not rule_is_on(rule, opts):
+        if hit.rule not in on:
             continue
+        rule = rules[hit.rule]
         item = item_path(hit.node, paths)
         construct = hit.construct if hit.construct is not None else source[hit.node.start_byte:hit.node.end_byte]
         key = (hit.rule, item, construct)
         occurrence = seen[key]
         seen[key] += 1
-        end = hit.end_node or hit.node
+        start, end = hit.node.start_point, (hit.end_node or hit.node).end_point
         severity = opts.severity.get(hit.rule, hit.severity or rule.severity)
         out.append(Finding(
             rule=hit.rule,
@@ -277,10 +286,10 @@ def hits_to_findings(path: str, source: bytes, hits: list[Hit], opts: AnalyzeOpt
             severity=Severity(severity),
             confidence=hit.confidence or rule.confidence,
             path=path,
-            line=hit.node.start_point.row + 1,
-            end_line=end.end_point.row + 1,
-            column=hit.node.start_point.column + 1,
-            end_column=end.end_point.column + 1,
+            line=start.row + 1,
+            end_line=end.row + 1,
+            column=start.column + 1,
+            end_column=end.column + 1,
             message=hit.message,
             fingerprint=fingerprint(hit.rule, item, construct, occurrence),
             item=item,
