@@ -84,8 +84,12 @@ def _trigger(extra_checks: tuple[str, ...]) -> re.Pattern[bytes]:
     on 54 MB of crates).
     """
     names = sorted(set(_FIRST_HALF) | {n for n in extra_checks if n})
-    last = "".join(sorted({n[-1] for n in names}))
     behind = "|".join(f"(?<={re.escape(n)}\\()" for n in names)
+    if all(len(n) >= 2 for n in names):
+        # the names' last two letters first: passes ~1 `(` in 20 instead of 1 in 2 (0.066 -> 0.036 s)
+        ends = "|".join(sorted({re.escape(n[-2:]) for n in names}))
+        return re.compile(f"\\((?<=(?:{ends})\\()(?:{behind})".encode())
+    last = "".join(sorted({n[-1] for n in names}))
     return re.compile(f"\\((?<=[{re.escape(last)}]\\()(?:{behind})".encode())
 
 
