@@ -60,8 +60,14 @@ def file_edition(path: str, files: Mapping[str, bytes]) -> int:
     The edition depends only on the `Cargo.toml` files on the path's parent chain, so files of
     one crate share one cached answer instead of one TOML parse each (bench/README.md).
     """
-    found = tuple((key, files[key]) for key in manifest_paths_for(path) if key in files)
+    found = tuple((key, files[key]) for key in _manifest_keys(posixpath.dirname(path)) if key in files)
     return _edition_from(found)
+
+
+@lru_cache(maxsize=1024)
+def _manifest_keys(directory: str) -> tuple[str, ...]:
+    """`manifest_paths_for` of any file in `directory` (it depends on the directory only)."""
+    return tuple(manifest_paths_for(posixpath.join(directory, "lib.rs")))
 
 
 @lru_cache(maxsize=512)
