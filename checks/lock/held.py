@@ -81,6 +81,7 @@ class FileLocks:
         self._fn_offsets: dict[str, list[int]] | None = None
         self._summary: dict[tuple[int, int], list[Reach]] = {}
         self._rw_ok: bool | None = None
+        self._callees: dict[tuple[int, str], list[tuple[Node, bool]]] = {}
 
     def base_facts(self, fn: Node) -> FunctionFacts:
         """Facts of `fn` from its own lock calls only."""
@@ -187,7 +188,16 @@ class FileLocks:
         return key_for_text(path + rest, caller.aliases, caller.impl_type, caller.node.start_byte)
 
     def callees(self, call: Node, facts: FunctionFacts) -> list[tuple[Node, bool]]:
-        """Same-file `fn` items `call` may run, each with whether it was guessed from the name alone."""
+        """Same-file `fn` items `call` may run, each with whether it was guessed from the name alone.
+
+        Kept per call: guard getters and held locks both ask for every call of a function.
+        """
+        key = (call.id, facts.impl_type)
+        if key not in self._callees:
+            self._callees[key] = self._resolve(call, facts)
+        return self._callees[key]
+
+    def _resolve(self, call: Node, facts: FunctionFacts) -> list[tuple[Node, bool]]:
         fn = call.child_by_field_name("function")
         if fn is None:
             return []
