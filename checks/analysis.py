@@ -6,10 +6,12 @@ import importlib
 import posixpath
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
+
+from tree_sitter import Node
 
 from checks.context import FileContext, Hit
 from checks.coverage import Coverage
@@ -18,7 +20,7 @@ from checks.families import FAMILIES
 from checks.findings import Finding, Severity, fingerprint
 from checks.options import AnalyzeOptions
 from checks.parse import WHOLE_FILE, combined_query, family_scope, parse
-from checks.rules import Rule, all_rules
+from checks.rules import Rule, rule_table
 from checks.syntax import item_path
 
 
@@ -58,8 +60,14 @@ def file_edition(path: str, files: Mapping[str, bytes]) -> int:
     The edition depends only on the `Cargo.toml` files on the path's parent chain, so files of
     one crate share one cached answer instead of one TOML parse each (bench/README.md).
     """
-    found = tuple((key, files[key]) for key in manifest_paths_for(path) if key in files)
+    found = tuple((key, files[key]) for key in _manifest_keys(posixpath.dirname(path)) if key in files)
     return _edition_from(found)
+
+
+@lru_cache(maxsize=1024)
+def _manifest_keys(directory: str) -> tuple[str, ...]:
+    """`manifest_paths_for` of any file in `directory` (it depends on the directory only)."""
+    return tuple(manifest_paths_for(posixpath.join(directory, "lib.rs")))
 
 
 @lru_cache(maxsize=512)
@@ -70,35 +78,77 @@ def _edition_from(found: tuple[tuple[str, bytes], ...]) -> int:
     return crate_edition(posixpath.join(deepest, "lib.rs"), dict(found))
 
 
-Trigger = tuple[str, "re.Pattern[bytes] | None", str, tuple[bytes, ...] | None]
-"""(family, trigger regex or None for always, scope, literals one of which every match holds)."""
+HitFilter = Callable[[Node, int], bool]
+Trigger = tuple[str, "re.Pattern[bytes] | None", str, tuple[bytes, ...] | None, HitFilter | None]
+"""(family, trigger regex or None for always, scope, literals one of which every match holds,
+the family's `trigger_hit(root, offset)` or None)."""
+
+
+_last_options: list[tuple[AnalyzeOptions, list[Trigger], frozenset[str]]] = []
 
 
 def family_triggers(opts: AnalyzeOptions) -> list[Trigger]:
-    """Trigger and scope of each family with a rule on, computed once per `analyze()` side.
+    """Trigger and scope of each family with a rule on, computed once per options object.
 
-    A family none of whose rules is on cannot produce a finding, so it is not run at all.
+    A family none of whose rules is on cannot produce a finding, so it is not run at all. The
+    last answer is kept with its (frozen) options object, which it keeps alive, so a CLI run
+    or benchmark calling `analyze()` once per file does not rebuild the list each time.
     """
+    return _per_options(opts)[1]
+
+
+def rules_on(opts: AnalyzeOptions) -> frozenset[str]:
+    """Ids of the rules `rule_is_on` for `opts`, kept like `family_triggers`."""
+    return _per_options(opts)[2]
+
+
+def _per_options(opts: AnalyzeOptions) -> tuple[AnalyzeOptions, list[Trigger], frozenset[str]]:
+    if not _last_options or _last_options[0][0] is not opts:
+        on = frozenset(rid for rid, rule in rule_table().items() if rule_is_on(rule, opts))
+        _last_options[:] = [(opts, _family_triggers(opts), on)]
+    return _last_options[0]
+
+
+def _family_triggers(opts: AnalyzeOptions) -> list[Trigger]:
     out: list[Trigger] = []
     for fam in FAMILIES:
         if any(rule_is_on(rule, opts) for rule in fam.RULES):
             pattern = fam.trigger(opts)
-            gate = required_literals(pattern) if pattern is not None else None
-            out.append((fam.FAMILY, pattern, family_scope(fam), gate))
+            gate = prefilter_gate(pattern) if pattern is not None else None
+            out.append((fam.FAMILY, pattern, family_scope(fam), gate, getattr(fam, "trigger_hit", None)))
     return out
 
 
-def _wanted(source: bytes, triggers: list[Trigger]) -> dict[str, list[int] | None]:
-    """Families whose trigger occurs in the file -> trigger match offsets (None: whole file)."""
+def _wanted(source: bytes, root: Node, triggers: list[Trigger]) -> dict[str, list[int] | None]:
+    """Families whose trigger occurs in the file -> trigger match offsets (None: whole file).
+
+    A family with a `trigger_hit(root, offset)` function keeps only the matches it accepts (a
+    match in a comment, or a word that is not a call, can start no finding of that family).
+    """
     wanted: dict[str, list[int] | None] = {}
-    for name, pattern, scope, gate in triggers:
+    for name, pattern, scope, gate, accept in triggers:
         if pattern is None:
             wanted[name] = WHOLE_FILE
             continue
-        offsets = trigger_offsets(source, pattern, gate, first_only=scope == "file")
+        if accept is None:
+            offsets = trigger_offsets(source, pattern, gate, first_only=scope == "file")
+        elif scope == "file" and gate is None:  # lazily: stop at the first accepted match
+            offsets = _accepted(root, (m.start() for m in pattern.finditer(source)), accept, first_only=True)
+        else:
+            offsets = _accepted(root, trigger_offsets(source, pattern, gate), accept, scope == "file")
         if offsets:
             wanted[name] = WHOLE_FILE if scope == "file" else offsets
     return wanted
+
+
+def _accepted(root: Node, offsets: Iterable[int], accept: HitFilter, first_only: bool) -> list[int]:
+    out = []
+    for at in offsets:
+        if accept(root, at):
+            out.append(at)
+            if first_only:
+                break
+    return out
 
 
 def trigger_offsets(source: bytes, pattern: re.Pattern[bytes], gate: tuple[bytes, ...] | None,
@@ -122,6 +172,27 @@ def trigger_offsets(source: bytes, pattern: re.Pattern[bytes], gate: tuple[bytes
                 out.append(at)
             at = source.find(lit, at + 1)
     return sorted(set(out)) if len(gate) > 1 else out
+
+
+def prefilter_gate(pattern: re.Pattern[bytes]) -> tuple[bytes, ...] | None:
+    """The literals to find a trigger's matches by (`required_literals`), or None to let `re` scan.
+
+    A regex that opens with a plain literal (`\\.\\s*lock`, `\\(`) is already scanned by `re`'s
+    own literal-prefix search in C; gating it on that literal instead loops in Python over every
+    occurrence (every `.` of a file): 2-3x slower on the bench corpus (bench/README.md).
+    """
+    if _opens_with_literal(pattern):
+        return None
+    return required_literals(pattern)
+
+
+@lru_cache(maxsize=256)
+def _opens_with_literal(pattern: re.Pattern[bytes]) -> bool:
+    try:
+        parsed = list(importlib.import_module("re._parser").parse(pattern.pattern, pattern.flags))
+    except (ImportError, AttributeError, re.error):
+        return False
+    return bool(parsed) and str(parsed[0][0]) == "LITERAL" and not pattern.flags & re.IGNORECASE
 
 
 @lru_cache(maxsize=256)
@@ -176,7 +247,7 @@ def analyze_file(path: str, source: bytes, edition: int, opts: AnalyzeOptions, c
     cov.lines_analyzed += source.count(b"\n") + (0 if source.endswith(b"\n") or not source else 1)
     if tree.root_node.has_error:
         cov.files_with_parse_errors.append(path)
-    wanted = _wanted(source, family_triggers(opts) if triggers is None else triggers)
+    wanted = _wanted(source, tree.root_node, family_triggers(opts) if triggers is None else triggers)
     if not wanted:
         return []
     matches = combined_query().run(tree, wanted, restrict)
@@ -198,20 +269,22 @@ def rule_is_on(rule: Rule, opts: AnalyzeOptions) -> bool:
 
 
 def hits_to_findings(path: str, source: bytes, hits: list[Hit], opts: AnalyzeOptions) -> list[Finding]:
-    rules = all_rules()
+    rules = rule_table()
+    on = rules_on(opts)
     hits = sorted(hits, key=lambda h: (h.node.start_byte, h.rule))
     seen: Counter[tuple[str, str, bytes]] = Counter()
+    paths: dict[int, str | None] = {}
     out = []
     for hit in hits:
-        rule = rules[hit.rule]
-        if not rule_is_on(rule, opts):
+        if hit.rule not in on:
             continue
-        item = item_path(hit.node)
+        rule = rules[hit.rule]
+        item = item_path(hit.node, paths)
         construct = hit.construct if hit.construct is not None else source[hit.node.start_byte:hit.node.end_byte]
         key = (hit.rule, item, construct)
         occurrence = seen[key]
         seen[key] += 1
-        end = hit.end_node or hit.node
+        start, end = hit.node.start_point, (hit.end_node or hit.node).end_point
         severity = opts.severity.get(hit.rule, hit.severity or rule.severity)
         out.append(Finding(
             rule=hit.rule,
@@ -219,10 +292,10 @@ def hits_to_findings(path: str, source: bytes, hits: list[Hit], opts: AnalyzeOpt
             severity=Severity(severity),
             confidence=hit.confidence or rule.confidence,
             path=path,
-            line=hit.node.start_point.row + 1,
-            end_line=end.end_point.row + 1,
-            column=hit.node.start_point.column + 1,
-            end_column=end.end_point.column + 1,
+            line=start.row + 1,
+            end_line=end.row + 1,
+            column=start.column + 1,
+            end_column=end.column + 1,
             message=hit.message,
             fingerprint=fingerprint(hit.rule, item, construct, occurrence),
             item=item,
@@ -240,7 +313,7 @@ def relate_sides(base: list[Finding], head: list[Finding], opts: AnalyzeOptions)
         relate = getattr(fam, "relate", None)
         if relate is not None:
             head = relate(base, head)
-    rules = all_rules()
+    rules = rule_table()
     out = []
     for f in head:
         if not rule_is_on(rules[f.rule], opts):

@@ -65,7 +65,6 @@ class Finding:
         }
 
 
-_WS = re.compile(rb"\s+")
 _LINE_COMMENT = re.compile(rb"//[^\n]*")
 _BLOCK_COMMENT = re.compile(rb"/\*.*?\*/", re.S)
 
@@ -77,18 +76,18 @@ def normalize_construct(text: bytes) -> bytes:
     String literals containing `//` are rare in flagged constructs; losing them only merges
     identities, it never splits one.
     """
-    text = _BLOCK_COMMENT.sub(b" ", text)
-    text = _LINE_COMMENT.sub(b" ", text)
-    return _WS.sub(b" ", text).strip()
+    if b"/*" in text:
+        text = _BLOCK_COMMENT.sub(b" ", text)
+    if b"//" in text:
+        text = _LINE_COMMENT.sub(b" ", text)
+    return b" ".join(text.split())  # bytes.split() splits on exactly the bytes `\s` matches
 
 
 def fingerprint(rule: str, item: str, construct: bytes, occurrence: int) -> str:
     """Content-addressed identity: rule + enclosing item path + normalized text + occurrence."""
-    h = hashlib.sha256()
-    for part in (rule.encode(), item.encode(), normalize_construct(construct), str(occurrence).encode()):
-        h.update(len(part).to_bytes(4, "big"))
-        h.update(part)
-    return h.hexdigest()[:32]
+    parts = (rule.encode(), item.encode(), normalize_construct(construct), str(occurrence).encode())
+    data = b"".join(len(part).to_bytes(4, "big") + part for part in parts)
+    return hashlib.sha256(data).hexdigest()[:32]
 
 
 def short_id(fp: str) -> str:

@@ -18,6 +18,12 @@ the figures). A family declares how much of the file it needs with an optional m
   query matches that intersect those units; matches whose nodes enclose a unit (the `impl_item`
   or `mod_item` around it) may come too, matches elsewhere may not. A family that relates
   items to each other (methods of one impl, callers and callees) needs `SCOPE = "file"`.
+- `SCOPE = "match"`: every query match the family needs overlaps the first byte of one of its
+  trigger matches (its keyword: `unsafe` in an `unsafe_block`, `extern` in a `foreign_mod_item`),
+  and the family handles each match on its own (walking the tree near it as it likes). The
+  query then runs over those single bytes only; tree-sitter returns every match that overlaps a
+  range, so `(function_item (function_modifiers "unsafe"))` still comes whole. Much cheaper than
+  item units: a method holding one `unsafe { }` is not traversed, only the path down to it.
 - `SCOPE = "file"`: the family needs the whole file (the lock family resolves callees across
   functions), so when its trigger matches anywhere the query runs over the whole tree.
 
@@ -29,6 +35,8 @@ alternation of literals (`\\bunsafe\\b`, `\\.(?:lock|read|write)\\(\\)`). The co
 those literals with `bytes.find` and tries the regex only there (`required_literals`); each
 literal costs about 0.5% of parse time on the bench corpus, so keep the list short. A trigger
 without a leading literal (`(?i)...`, `[a-z]+_lock`) is scanned by `re` at every byte: 5-20%.
+A trigger that opens with a plain literal (`\\.\\s*lock`) is left to `re`, whose own prefix
+search in C beats a Python loop over every `.` (`prefilter_gate`).
 """
 
 from __future__ import annotations
@@ -62,10 +70,13 @@ def parse(source: bytes) -> Tree:
     return parser().parse(source)
 
 
+SCOPES = ("match", "item", "file")
+
+
 def family_scope(fam: ModuleType) -> str:
     scope: str = getattr(fam, "SCOPE", "item")
-    if scope not in ("item", "file"):
-        raise ValueError(f"{fam.FAMILY}: SCOPE must be 'item' or 'file', not {scope!r}")
+    if scope not in SCOPES:
+        raise ValueError(f"{fam.FAMILY}: SCOPE must be one of {SCOPES}, not {scope!r}")
     return scope
 
 
@@ -83,6 +94,7 @@ class CombinedQuery:
             names.append(fam.FAMILY)
             parts.append(text)
             offset += len(text.encode())
+        self.scope = {fam.FAMILY: family_scope(fam) for fam in families}
         self.source = "".join(parts)
         self.query = Query(LANGUAGE, self.source)
         self.pattern_family = [
@@ -110,13 +122,14 @@ class CombinedQuery:
                 out[fam].append(captures)
         return out
 
-    @staticmethod
-    def _ranges(tree: Tree, wanted: Mapping[str, Sequence[int] | None],
+    def _ranges(self, tree: Tree, wanted: Mapping[str, Sequence[int] | None],
                 restrict: bool) -> list[tuple[int, int]] | None:
         if not restrict or any(v is WHOLE_FILE for v in wanted.values()):
             return None
-        offsets = sorted({o for v in wanted.values() if v is not None for o in v})
-        return item_ranges(tree.root_node, offsets)
+        items = sorted({o for f, v in wanted.items() if v is not None and self.scope.get(f) != "match" for o in v})
+        spans = item_ranges(tree.root_node, items) if items else []
+        spans += [(o, o + 1) for f, v in wanted.items() if v is not None and self.scope.get(f) == "match" for o in v]
+        return merge_ranges(spans)
 
     def _matches(self, root: Node, ranges: list[tuple[int, int]] | None) -> Iterator[tuple[int, Match]]:
         cursor = QueryCursor(self.query)
@@ -134,6 +147,17 @@ class CombinedQuery:
                         continue
                     seen.add(key)
                 yield index, captures
+
+
+def merge_ranges(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted, overlapping or touching spans joined (a cursor restart per range costs more)."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def item_ranges(root: Node, offsets: Sequence[int]) -> list[tuple[int, int]]:

@@ -6,7 +6,10 @@ from it (`python -m checks.docs`) and a test fails when a page is stale.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
+from types import MappingProxyType
 
 from checks.findings import Confidence, Severity
 
@@ -45,7 +48,16 @@ class Rule:
 
 def all_rules() -> dict[str, Rule]:
     """Every registered rule by id, in family order; the `blindspot/` rules about suppression
-    comments come last (they live in `checks/suppressions.py`, outside the query machinery)."""
+    comments come last (they live in `checks/suppressions.py`, outside the query machinery).
+
+    A fresh dict each call (callers may change it); `analyze()` reads `rule_table()` instead.
+    """
+    return dict(rule_table())
+
+
+@cache
+def rule_table() -> Mapping[str, Rule]:
+    """`all_rules()` built once per process (the registry is fixed at import): read-only."""
     from checks import suppressions
     from checks.families import FAMILIES
 
@@ -53,4 +65,4 @@ def all_rules() -> dict[str, Rule]:
     for rules in (*(fam.RULES for fam in FAMILIES), suppressions.RULES):
         for rule in rules:
             out[rule.id] = rule
-    return out
+    return MappingProxyType(out)

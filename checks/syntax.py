@@ -51,16 +51,25 @@ def _name_of(node: Node) -> str | None:
     return None
 
 
-def item_path(node: Node) -> str:
-    """`mod::Type::method` of the items enclosing `node` (and `node` itself if it is an item)."""
-    names: list[str] = []
+def item_path(node: Node, memo: dict[int, str | None] | None = None) -> str:
+    """`mod::Type::method` of the items enclosing `node` (and `node` itself if it is an item).
+
+    `memo` (node id -> path, None for no named item yet; nodes of one tree) lets the hits of one
+    file share the walk up through common ancestors (the declarations of one extern block).
+    """
+    memo = {} if memo is None else memo
+    chain: list[Node] = []
     cur: Node | None = node
-    while cur is not None:
-        name = _name_of(cur)
-        if name is not None:
-            names.append(name)
+    while cur is not None and cur.id not in memo:
+        chain.append(cur)
         cur = cur.parent
-    return "::".join(reversed(names))
+    path = memo[cur.id] if cur is not None else None
+    for n in reversed(chain):
+        name = _name_of(n)
+        if name is not None:
+            path = name if path is None else f"{path}::{name}"
+        memo[n.id] = path
+    return path or ""
 
 
 def is_inside_macro_tokens(node: Node) -> bool:

@@ -119,6 +119,9 @@ def declarations(decl_list: Node) -> list[Node]:
 def safe_marker(decl: Node) -> Node | None:
     """The `safe` keyword of a declaration: tree-sitter-rust 0.24 parses it as an ERROR node,
     inside the item after `pub`, or as the sibling right before it (detection.md §3.2)."""
+    prev = decl.prev_sibling
+    if b"safe" not in (decl.text or b"") and (prev is None or prev.type != "ERROR"):
+        return None  # the common case, without a walk over the declaration's children
     for child in decl.children:
         if _is_safe_token(child):
             return child
@@ -126,7 +129,6 @@ def safe_marker(decl: Node) -> Node | None:
             found = next((m for m in child.children if _is_safe_token(m)), None)
             if found is not None:
                 return found
-    prev = decl.prev_sibling
     return prev if prev is not None and prev.type == "ERROR" and _is_safe_token(prev) else None
 
 

@@ -10,6 +10,7 @@ lock calls inside expression macros are read from the token tree (`macros`). One
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from tree_sitter import Node
 
@@ -21,8 +22,12 @@ from checks.options import AnalyzeOptions
 from checks.rules import Rule
 
 FAMILY = "lock"
-SCOPE = "file"
-"""Callees are resolved across the whole file (same-file call graph), so the family sees every match in the file."""
+SCOPE = "item"
+"""The query only has to find the lock calls, and each lies in the item unit of its own trigger match.
+
+Callees, guard getters and their callers are resolved across the whole file without the query: by
+byte search for `fn name` and for calls, then `descendant_for_byte_range` (`held.FileLocks`).
+"""
 
 RULES: tuple[Rule, ...] = (
     double_lock.RULE,
@@ -41,7 +46,13 @@ QUERY = r"""
 
 def trigger(options: AnalyzeOptions) -> re.Pattern[bytes] | None:
     """Files with no zero-argument lock call (built-in or configured) cannot produce a finding."""
-    names = "|".join(re.escape(n) for n in (*BUILTIN_METHODS, *options.lock_methods))
+    return lock_call_pattern(options.lock_methods)
+
+
+@cache
+def lock_call_pattern(configured: tuple[str, ...]) -> re.Pattern[bytes]:
+    """`.name()` (whitespace allowed) for the built-in lock methods and the configured ones."""
+    names = "|".join(re.escape(n) for n in (*BUILTIN_METHODS, *configured))
     return re.compile(rb"\.\s*(?:" + names.encode() + rb")\s*\(\s*\)")
 
 
@@ -71,8 +82,7 @@ def _functions_with_lock_calls(ctx: FileContext) -> list[Node]:
     calls to configured wrapper methods."""
     calls = [m["lock.call"][0] for m in ctx.matches
              if "lock.call" in m and m["lock.args"][0].named_child_count == 0]
-    names = "|".join(re.escape(n) for n in (*BUILTIN_METHODS, *ctx.options.lock_methods)).encode()
-    for found in re.finditer(rb"\.\s*(?:" + names + rb")\s*\(\s*\)", ctx.source):
+    for found in lock_call_pattern(ctx.options.lock_methods).finditer(ctx.source):
         node = ctx.tree.root_node.descendant_for_byte_range(found.start(), found.end())
         if node is not None and (node.type == "token_tree" or ctx.options.lock_methods):
             calls.append(node)

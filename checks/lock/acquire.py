@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from enum import Enum
 
-from tree_sitter import Node
+from tree_sitter import Node, TreeCursor
 
 from checks.lock.identity import REENTRANT_MARK, LockKey, alias_source, key_for, key_for_text
 from checks.lock.lifetime import Region, guard_value, is_matched_ok, method_name, order_of, region_of
@@ -19,7 +19,16 @@ from checks.lock.macros import MacroLock, lock_tokens
 
 BUILTIN_METHODS = ("lock", "read", "write", "try_lock", "upgradable_read", "read_recursive")
 _POINTER_LIKE = re.compile(r"(?:ptr|pointer|\.as_ptr\(\)|\.add\(.*\)|\.offset\(.*\))$", re.I)
-RWLOCK_EVIDENCE = re.compile(rb"RwLock|parking_lot|lock_api|\bspin\b|async_lock|ShardedLock")
+_RWLOCK_WORDS = (b"RwLock", b"parking_lot", b"lock_api", b"async_lock", b"ShardedLock")
+_SPIN = re.compile(rb"\bspin\b")
+
+
+def rwlock_evidence(source: bytes) -> bool:
+    """The file names a read-write lock type or crate (`RwLock`, `parking_lot`, `spin`, ...).
+
+    Literal `in` tests first: one regex alternation of these words scans every byte in Python's `re`.
+    """
+    return any(word in source for word in _RWLOCK_WORDS) or _SPIN.search(source) is not None
 
 
 class Kind(Enum):
@@ -91,19 +100,24 @@ def impl_type_of(fn: Node) -> str:
     return re.sub(r"<.*", "", (ty.text or b"").decode(), flags=re.S) if ty is not None else ""
 
 
-def scan_function(fn: Node, source: bytes, edition: int, methods: frozenset[str],
+def scan_function(fn: Node, rw_ok: bool, edition: int, methods: frozenset[str],
                   configured: tuple[str, ...]) -> FunctionFacts:
-    """One walk of `fn`'s subtree: lets (aliases), calls, awaits, drops/moves, then acquisitions."""
+    """One walk of `fn`'s subtree: lets (aliases), calls, awaits, drops/moves, then acquisitions.
+
+    `rw_ok`: the file shows read-write lock evidence (`rwlock_evidence`), computed once per file.
+    """
     facts = FunctionFacts(fn, impl_type_of(fn))
     aliases: dict[str, str] = {}
     alias_count: dict[str, int] = {}
     lock_calls: list[tuple[Node, str]] = []
     macro_locks: list[MacroLock] = []
     in_macro = re.compile(rb"\.\s*(?:" + "|".join(re.escape(m) for m in sorted(methods)).encode() + rb")\s*\(\s*\)")
-    stack = [fn]
-    while stack:
-        node = stack.pop()
+    cursor = fn.walk()  # pre-order, in document order; a cursor makes fewer Node objects than `.children`
+    while True:
+        node = cursor.node
+        assert node is not None
         t = node.type
+        descend = True
         if t == "call_expression":
             _visit_call(node, facts, lock_calls, methods)
         elif t == "await_expression":
@@ -111,17 +125,17 @@ def scan_function(fn: Node, source: bytes, edition: int, methods: frozenset[str]
         elif t == "let_declaration":
             _visit_let(node, aliases, alias_count, facts.releases)
         elif t == "function_item" and node.id != fn.id:
-            continue
+            descend = False
         elif t == "token_tree":
             if node.parent is not None and node.parent.type == "macro_invocation" and in_macro.search(node.text or b""):
                 macro_locks.extend(lock_tokens(node, methods))
-            continue
-        stack.extend(reversed(node.children))
+            descend = False
+        if not _next_preorder(cursor, descend):
+            break
     for name, count in alias_count.items():
         if count > 1:
             aliases.pop(name, None)
     facts.aliases = aliases
-    rw_ok = bool(RWLOCK_EVIDENCE.search(source))
     for call, method in lock_calls:
         acq = _acquisition(call, method, facts, aliases, edition, configured, rw_ok)
         if acq is not None:
@@ -133,6 +147,16 @@ def scan_function(fn: Node, source: bytes, edition: int, methods: frozenset[str]
     facts.acquisitions.sort(key=lambda a: a.order)
     facts.calls.sort(key=lambda n: n.start_byte)
     return facts
+
+
+def _next_preorder(cursor: TreeCursor, descend: bool) -> bool:
+    """Move to the next node in pre-order (into the current one's children when `descend`)."""
+    if descend and cursor.goto_first_child():
+        return True
+    while not cursor.goto_next_sibling():
+        if not cursor.goto_parent():
+            return False
+    return True
 
 
 def _visit_call(node: Node, facts: FunctionFacts, lock_calls: list[tuple[Node, str]],

@@ -16,7 +16,15 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from checks.lock.acquire import Acquisition, FunctionFacts, Kind, impl_type_of, release_point, scan_function
+from checks.lock.acquire import (
+    Acquisition,
+    FunctionFacts,
+    Kind,
+    impl_type_of,
+    release_point,
+    rwlock_evidence,
+    scan_function,
+)
 from checks.lock.identity import LockKey, Scope, is_place, key_for_text, normalize, split_root
 from checks.lock.lifetime import guard_value, held_at, method_name, order_of, region_of
 
@@ -72,11 +80,15 @@ class FileLocks:
         self._fns_named: dict[str, list[Node]] = {}
         self._fn_offsets: dict[str, list[int]] | None = None
         self._summary: dict[tuple[int, int], list[Reach]] = {}
+        self._rw_ok: bool | None = None
+        self._callees: dict[tuple[int, str], list[tuple[Node, bool]]] = {}
 
     def base_facts(self, fn: Node) -> FunctionFacts:
         """Facts of `fn` from its own lock calls only."""
         if fn.id not in self._base:
-            self._base[fn.id] = scan_function(fn, self.source, self.edition, self.methods, self.configured)
+            if self._rw_ok is None:
+                self._rw_ok = rwlock_evidence(self.source)
+            self._base[fn.id] = scan_function(fn, self._rw_ok, self.edition, self.methods, self.configured)
         return self._base[fn.id]
 
     def facts(self, fn: Node) -> FunctionFacts:
@@ -92,7 +104,8 @@ class FileLocks:
         out = []
         for call in facts.calls:
             for callee, _ in self.callees(call, facts):
-                returned = getter_lock(callee, self.base_facts(callee))
+                # the return type first: walking every callee's body just to learn it is no getter cost 0.1 s
+                returned = getter_lock(callee, self.base_facts(callee)) if returns_guard(callee) else None
                 key = self.rebase(returned.key, call, callee, facts) if returned is not None else None
                 if returned is None or key is None:
                     continue
@@ -175,7 +188,16 @@ class FileLocks:
         return key_for_text(path + rest, caller.aliases, caller.impl_type, caller.node.start_byte)
 
     def callees(self, call: Node, facts: FunctionFacts) -> list[tuple[Node, bool]]:
-        """Same-file `fn` items `call` may run, each with whether it was guessed from the name alone."""
+        """Same-file `fn` items `call` may run, each with whether it was guessed from the name alone.
+
+        Kept per call: guard getters and held locks both ask for every call of a function.
+        """
+        key = (call.id, facts.impl_type)
+        if key not in self._callees:
+            self._callees[key] = self._resolve(call, facts)
+        return self._callees[key]
+
+    def _resolve(self, call: Node, facts: FunctionFacts) -> list[tuple[Node, bool]]:
         fn = call.child_by_field_name("function")
         if fn is None:
             return []
@@ -230,12 +252,17 @@ class FileLocks:
 
 def getter_lock(fn: Node, facts: FunctionFacts) -> Acquisition | None:
     """The lock whose guard `fn` returns (`fn state(&self) -> MutexGuard<…> { self.m.lock().unwrap() }`)."""
-    ret = fn.child_by_field_name("return_type")
-    if ret is None or not _GUARD_TYPE.search(ret.text or b""):
+    if not returns_guard(fn):
         return None
     body = fn.child_by_field_name("body")
     returned = [a for a in facts.acquisitions if a.kind is not Kind.TRY and body is not None and _returned(a, body)]
     return returned[0] if len(returned) == 1 and returned[0].key.scope is not Scope.LOCAL else None
+
+
+def returns_guard(fn: Node) -> bool:
+    """`fn`'s return type names a `...Guard` (what a guard getter returns)."""
+    ret = fn.child_by_field_name("return_type")
+    return ret is not None and _GUARD_TYPE.search(ret.text or b"") is not None
 
 
 def _returned(a: Acquisition, body: Node) -> bool:

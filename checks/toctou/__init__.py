@@ -84,9 +84,30 @@ def _trigger(extra_checks: tuple[str, ...]) -> re.Pattern[bytes]:
     on 54 MB of crates).
     """
     names = sorted(set(_FIRST_HALF) | {n for n in extra_checks if n})
-    last = "".join(sorted({n[-1] for n in names}))
     behind = "|".join(f"(?<={re.escape(n)}\\()" for n in names)
+    if all(len(n) >= 2 for n in names):
+        # the names' last two letters first: passes ~1 `(` in 20 instead of 1 in 2 (0.066 -> 0.036 s)
+        ends = "|".join(sorted({re.escape(n[-2:]) for n in names}))
+        return re.compile(f"\\((?<=(?:{ends})\\()(?:{behind})".encode())
+    last = "".join(sorted({n[-1] for n in names}))
     return re.compile(f"\\((?<=[{re.escape(last)}]\\()(?:{behind})".encode())
+
+
+def trigger_hit(root: Node, offset: int) -> bool:
+    """Does the trigger match at `offset` (the `(` after a first-half name) open a call?
+
+    Every finding needs a first-half call written `name(` (the trigger's premise): directly, or
+    inside a same-file wrapper whose body holds one. The same words in a foreign declaration
+    (`fn stat(...);` in libc's extern blocks), a `fn` name, a comment or a macro body call nothing,
+    and a file holding only those would cost a whole-tree query for no finding.
+    """
+    node = root.descendant_for_byte_range(offset - 1, offset) if offset > 0 else None
+    if node is None or node.type not in ("identifier", "field_identifier"):
+        return False
+    while node.parent is not None and node.parent.type in ("field_expression", "scoped_identifier"):
+        node = node.parent
+    call = node.parent
+    return call is not None and call.type == "call_expression" and call.child_by_field_name("function") == node
 
 
 _TEST_DIRS = frozenset({"tests", "benches", "examples"})

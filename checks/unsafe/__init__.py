@@ -21,6 +21,8 @@ from checks.unsafe.removed_comment import REMOVED_SAFETY_COMMENT, relate
 from checks.unsafe.static_mut import STATIC_MUT, check_static_mut
 
 FAMILY = "unsafe"
+SCOPE = "match"
+"""Every pattern holds the trigger keyword and each match is checked on its own (checks/parse.py)."""
 
 RULES: tuple[Rule, ...] = (
     UNDOCUMENTED_BLOCK,        # blocks.py

@@ -59,6 +59,8 @@ _MESSAGE = (
 
 def relate(base: list[Finding], head: list[Finding]) -> list[Finding]:
     """Rewrite head blocks that were documented in base and are new and undocumented in head."""
+    if not base:
+        return list(head)  # nothing was documented before (a new file, `scan --all`)
     documented_before = Counter(_key(f) for f in base if f.rule == DOCUMENTED_BLOCK.id)
     documented_before.subtract(_key(f) for f in head if f.rule == DOCUMENTED_BLOCK.id)
     known = Counter(f.fingerprint for f in base)

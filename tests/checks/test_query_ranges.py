@@ -11,10 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from checks import AnalyzeOptions, all_rules
-from checks.analysis import analyze_file, family_triggers, required_literals, trigger_offsets
+from checks.analysis import analyze_file, family_triggers, prefilter_gate, required_literals, trigger_offsets
 from checks.coverage import Coverage
 from checks.findings import Finding
 from checks.parse import CombinedQuery, item_ranges, parse
+from checks.syntax import item_path
 from tests.checks.fixture_annotations import FIXTURES, all_fixture_files, load
 
 FILES = all_fixture_files()
@@ -188,6 +189,16 @@ def test_required_literals_of_a_trigger(pattern, literals):
     assert required_literals(re.compile(pattern)) == literals
 
 
+@pytest.mark.parametrize(("pattern", "gate"), [
+    (rb"\bunsafe\b", (b"unsafe",)),
+    (rb"unsafe|extern", (b"unsafe", b"extern")),
+    (rb"\.\s*(?:lock|rl)\s*\(", None),  # re's own prefix scan finds the `.`
+    (rb"\((?<=x\()", None),
+])
+def test_prefilter_gate_leaves_literal_led_patterns_to_re(pattern, gate):
+    assert prefilter_gate(re.compile(pattern)) == gate
+
+
 @given(st.text(alphabet="unsafe.lockr( xy", max_size=40))
 def test_gated_trigger_offsets_hold_every_regex_match_and_only_matches(text):
     data = text.encode()
@@ -257,3 +268,46 @@ def test_restricted_query_keeps_every_match_inside_the_trigger_units(picks):
     inside = {k for k in whole if any(s <= k[1] and k[2] <= e for s, e in ranges)}
     assert inside <= restricted <= whole
     assert {k for k in whole if k[0] == "t.block"} <= restricted
+
+
+def _toctou_wanted(src: bytes) -> bool:
+    from checks.analysis import _wanted
+
+    opts = AnalyzeOptions(families=frozenset({"toctou"}))
+    return "toctou" in _wanted(src, parse(src).root_node, family_triggers(opts))
+
+
+def test_toctou_trigger_counts_calls_only():
+    declared = b'extern "C" {\n    pub fn stat(path: *const u8, buf: *mut u8) -> i32;\n}\n'
+    named = b"fn exists(p: &str) -> bool { p.is_empty() } // exists(p)\n"
+    assert not _toctou_wanted(declared)
+    assert not _toctou_wanted(named)
+    for call in (b"p.exists()", b"std::fs::metadata(p)", b"metadata(p)", b"a.b.create(true)"):
+        assert _toctou_wanted(b"fn f(p: &str) { let _ = " + call + b"; }\n"), call
+
+
+def test_item_path_memo_gives_the_same_paths():
+    src = b"mod m { impl S { fn f() { unsafe { a(); } } } }\nfn g() { unsafe {} }\n"
+    root = parse(src).root_node
+    memo: dict[int, str | None] = {}
+    for at in (src.index(b"a()"), src.index(b"fn f"), src.index(b"unsafe {}"), 0):
+        node = root.descendant_for_byte_range(at, at + 1)
+        assert item_path(node, memo) == item_path(node)
+    assert item_path(root.descendant_for_byte_range(src.index(b"a()"), src.index(b"a()") + 1)) == "m::S::f"
+
+
+def test_match_scope_queries_the_keyword_bytes_and_still_gets_whole_matches():
+    from checks import unsafe
+
+    fam = _family("u", unsafe.QUERY.replace("@unsafe.", "@u."))
+    fam.SCOPE = "match"  # type: ignore[attr-defined]
+    query = CombinedQuery((fam,))
+    src = (b"fn a() { let x = 1; foo!(unsafe { bar() }); }\npub unsafe fn f(x: u8) -> u8 { x }\n"
+           b"unsafe impl Send for S {}\nstatic mut G: u8 = 0;\nfn b() { let z = 3; unsafe { q() } }\n")
+    tree = parse(src)
+    offsets = [m.start() for m in unsafe.trigger(ALL_ON).finditer(src)]  # type: ignore[union-attr]
+    got = query.run(tree, {"u": offsets})["u"]
+    names = sorted(name for m in got for name in m)
+    assert names == ["u.block", "u.fn", "u.impl", "u.macro_body", "u.macro_keyword", "u.static_mut"]
+    assert _keys(got) == _keys(query.run(tree, {"u": offsets}, restrict=False)["u"])
+    assert query._ranges(tree, {"u": offsets}, True) == [(o, o + 1) for o in offsets]
