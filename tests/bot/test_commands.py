@@ -239,3 +239,44 @@ async def test_rereview_by_the_author_reruns_and_rerequests_earlier_reviewers(st
     assert refused.startswith("@rita `rereview` is for the PR author or someone with write permission; @rita has read")
     assert [r["head_sha"] for r in standin.check_runs(OWNER, REPO)] == [approved_sha, head_sha]
     assert standin.check_runs(OWNER, REPO)[-1]["conclusion"] == "action_required"
+
+
+def _pr_event(standin: Any, number: int, login: str, action: str, **extra: Any) -> dict[str, Any]:
+    """A pull_request_review(_comment) payload: GitHub's documented shape, built on the PR payload
+    (../shared has no example or schema for these two events)."""
+    payload = pull_request_payload(standin, OWNER, REPO, number, action="synchronize", installation_id=1, sender=login)
+    payload.pop("before"), payload.pop("after")
+    payload.update(action=action, **extra)
+    return payload
+
+
+async def test_a_command_in_a_review_body_runs_and_one_in_a_review_comment_is_answered_in_its_thread(
+        standin, tmp_path):
+    number = _world(standin)
+    async with app(standin, tmp_path) as srv:
+        await _opened(srv, standin, number)
+        [ours] = standin.review_comments(OWNER, REPO, number)
+        stored = standin.world.repo(OWNER, REPO).review_comments
+        human = {**stored[ours["id"]], "id": 990001, "node_id": "PRRC_990001", "in_reply_to_id": ours["id"],
+                 "body": "/blindspot approve all",
+                 "user": {**ours["user"], "login": "rita", "type": "User", "id": 4242}}
+        stored[990001] = human
+        comment = {k: v for k, v in human.items() if not k.startswith("_") or k == "_links"}
+        await deliver(srv.url, "pull_request_review_comment", _pr_event(standin, number, "rita", "created",
+                                                                         comment=comment))
+        await wait_idle(srv)
+        assert [r["content"] for r in stored[990001]["__reactions"]] == ["eyes", "confused"]
+        [answer] = ops(standin, "pulls/create-reply-for-review-comment")
+        assert answer.request_json["body"].startswith("@rita `approve` needs write permission; @rita has read")
+        review = {"id": 990002, "node_id": "PRR_990002", "user": {**human["user"], "login": "maria", "id": 4243},
+                  "body": "Looks right.\n/blindspot approve all -- checked", "state": "commented",
+                  "commit_id": _check(standin)["head_sha"], "submitted_at": "2026-01-01T00:00:00Z",
+                  "author_association": "COLLABORATOR", "html_url": "https://github.com/octo/widgets/pull/1",
+                  "pull_request_url": "https://api.github.com/repos/octo/widgets/pulls/1",
+                  "_links": {"html": {"href": "h"}, "pull_request": {"href": "p"}}}
+        await deliver(srv.url, "pull_request_review", _pr_event(standin, number, "maria", "submitted", review=review))
+        await wait_idle(srv)
+    assert _check(standin)["conclusion"] == "success"
+    assert standin.issue_labels(OWNER, REPO, number) == []
+    assert "@maria approved" in _check(standin)["output"]["summary"]
+    assert not ops(standin, "reactions/create-for-issue-comment")  # review bodies have no reactions API
