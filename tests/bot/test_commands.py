@@ -280,3 +280,18 @@ async def test_a_command_in_a_review_body_runs_and_one_in_a_review_comment_is_an
     assert standin.issue_labels(OWNER, REPO, number) == []
     assert "@maria approved" in _check(standin)["output"]["summary"]
     assert not ops(standin, "reactions/create-for-issue-comment")  # review bodies have no reactions API
+
+
+async def test_the_review_label_added_by_a_person_after_approval_is_removed_again(standin, tmp_path):
+    number = _world(standin)
+    async with app(standin, tmp_path) as srv:
+        await _opened(srv, standin, number)
+        await _comment(srv, standin, number, "maria", "/blindspot approve all -- ok")
+        assert standin.issue_labels(OWNER, REPO, number) == []
+        standin.world.pull(OWNER, REPO, number).labels.append(LABEL)
+        await _label_event(srv, standin, number, "labeled", "rita")
+    assert standin.issue_labels(OWNER, REPO, number) == []
+    [note] = _bot_replies(standin, number)
+    assert note.startswith(f"@rita the `{LABEL}` label is managed by Blindspot, so it was removed again")
+    assert [c.status for c in ops(standin, "issues/remove-label")] == [200, 200]
+    assert _check(standin)["conclusion"] == "success"
