@@ -16,6 +16,7 @@ from bot.commands import CommandJob, Refused, is_bot, permission, require
 from bot.context import JobContext, Outcome
 from bot.github import paged
 from bot.slash import Command
+from checks import Finding
 from checks.rules import all_rules
 
 
@@ -35,6 +36,9 @@ async def approve(cj: CommandJob, cmd: Command) -> str | None:
                                  "the ids are in the `blindspot` check summary")
             return
         fresh = [f for f in matched if f.fingerprint not in done]
+        if any(i.lower() == "all" for i in cmd.args):  # only what was shown: a push may have raced the comment
+            result["unseen"] = [f for f in fresh if f.fingerprint not in ctx.state.commented]
+            fresh = [f for f in fresh if f.fingerprint in ctx.state.commented]
         if fresh:
             await approvals.record(cj.store, cj.pr.key, Approval(
                 login=cj.login, head_sha=cj.pr.head_sha, fingerprints=tuple(f.fingerprint for f in fresh),
@@ -44,6 +48,11 @@ async def approve(cj: CommandJob, cmd: Command) -> str | None:
     await pulls.run(cj.gh, cj.store, cj.pr, cj.log, cj.analyzer, before_publish=bind)
     if "refused" in result:
         raise Refused(result["refused"])
+    unseen: list[Finding] = result.get("unseen", [])
+    if unseen:
+        ids = ", ".join(f"`{f.short_id}`" for f in unseen)
+        return (f"Approved {len(result['approved'])} finding(s). Not approved: {ids}, new at "
+                f"`{cj.pr.head_sha[:7]}` and not yet shown when you wrote the command; they are commented now.")
     if not result["approved"]:
         return f"Nothing to approve at `{cj.pr.head_sha[:7]}`: no finding awaits a maintainer's approval."
     return None

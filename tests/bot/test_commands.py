@@ -295,3 +295,19 @@ async def test_the_review_label_added_by_a_person_after_approval_is_removed_agai
     assert note.startswith(f"@rita the `{LABEL}` label is managed by Blindspot, so it was removed again")
     assert [c.status for c in ops(standin, "issues/remove-label")] == [200, 200]
     assert _check(standin)["conclusion"] == "success"
+
+
+async def test_approve_all_never_covers_a_finding_pushed_after_the_comment_was_written(standin, tmp_path):
+    number = _world(standin)
+    async with app(standin, tmp_path) as srv:
+        await _opened(srv, standin, number)
+        standin.push(OWNER, REPO, number, {"src/lib.rs": MORE_RS})  # its webhook has not arrived yet
+        c, _ = await _comment(srv, standin, number, "maria", "/blindspot approve all -- seen")
+    shown = {f.fingerprint for f in _findings(BASE, HEAD)}
+    [late] = [f for f in _findings(BASE, {**HEAD, "src/lib.rs": MORE_RS}) if f.fingerprint not in shown]
+    assert _reactions(standin, c) == ["eyes", "+1"]
+    [reply] = _bot_replies(standin, number)
+    assert reply.startswith(f"Approved 1 finding(s). Not approved: `{late.short_id}`, new at")
+    assert _check(standin)["conclusion"] == "action_required"
+    assert standin.issue_labels(OWNER, REPO, number) == [LABEL]
+    assert late.fingerprint in markers_of(standin.review_comments(OWNER, REPO, number))
