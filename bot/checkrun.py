@@ -12,6 +12,7 @@ from typing import Any
 
 from gidgethub import routing, sansio
 
+from bot.approvals import approved, audit
 from bot.context import JobContext, Outcome
 from bot.intake import Intake, pull_ref
 from bot.markers import marker
@@ -34,7 +35,7 @@ def decide_conclusion(outcome: Outcome, config: RepoConfig, draft: bool) -> str:
     """success when nothing needs review; otherwise the repo's policy (neutral for drafts)."""
     if outcome.error is not None:
         return "neutral"
-    if not outcome.needs_review:
+    if not outcome.awaiting_approval:
         return "success"
     return "neutral" if draft else config.conclusion
 
@@ -51,6 +52,11 @@ def _title(outcome: Outcome) -> str:
     n, total = len(outcome.needs_review), len(outcome.findings)
     if total == 0:
         return "No new risky Rust code" if outcome.fetched.changed_paths else "No Rust changes"
+    waiting = len(outcome.awaiting_approval)
+    if n and not waiting:
+        return f"All {n} finding(s) that need review are approved, {total - n} note(s)"
+    if waiting < n:
+        return f"{waiting} finding(s) need review ({n - waiting} approved), {total - n} note(s)"
     return f"{n} finding(s) need review, {total - n} note(s)"
 
 
@@ -62,10 +68,16 @@ def summary(outcome: Outcome, config: RepoConfig, draft: bool) -> str:
     if draft and outcome.needs_review:
         lines += ["This PR is a draft: findings are reported, merging is not blocked.", ""]
     if outcome.findings:
-        lines += ["| id | rule | severity | where |", "| --- | --- | --- | --- |"]
-        lines += [f"| {f.short_id} | `{f.rule}` | {f.severity.value} | `{f.path}:{f.line}` |" for f in outcome.findings]
+        done = approved(outcome.approvals)
+        lines += ["| id | rule | severity | where | approved |", "| --- | --- | --- | --- | --- |"]
+        lines += [f"| {f.short_id} | `{f.rule}` | {f.severity.value} | `{f.path}:{f.line}` | "
+                  f"{'yes' if f.fingerprint in done else ''} |" for f in outcome.findings]
         lines.append("")
+    if outcome.awaiting_approval and not draft:
+        lines += [f"A maintainer accepts these after reading the code with `/blindspot approve all -- <reason>` "
+                  f"(or `/blindspot approve <id>...`; needs {config.approve_permission} permission).", ""]
     lines += _coverage(outcome)
+    lines += audit(outcome.approvals)
     if config.errors:
         lines += ["", f"**`{config.source if config.source != 'defaults' else '.github/blindspot.toml'}` has errors; "
                   "the defaults were used:**", *[f"- {e}" for e in config.errors]]

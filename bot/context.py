@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.approvals import Approval
 from bot.github import InstallationAPI
 from bot.repo_config import RepoConfig
 from bot.store import PullState, Store
@@ -65,6 +66,8 @@ class Outcome:
     report: Report | None = None
     fetched: Fetched = field(default_factory=Fetched)
     error: str | None = None
+    approvals: list[Approval] = field(default_factory=list)
+    """Approvals recorded for the PR (issue 7, bot/approvals.py), oldest first."""
 
     @property
     def findings(self) -> list[Finding]:
@@ -74,6 +77,12 @@ class Outcome:
     def needs_review(self) -> list[Finding]:
         """Findings at warning or above: these set the conclusion and the label."""
         return [f for f in self.findings if f.severity.rank >= 1]
+
+    @property
+    def awaiting_approval(self) -> list[Finding]:
+        """Findings that need review and no maintainer has approved: these set the conclusion and the label."""
+        done = {fp for a in self.approvals for fp in a.fingerprints}
+        return [f for f in self.needs_review if f.fingerprint not in done]
 
 
 @dataclass

@@ -3,7 +3,9 @@
 Starts the GitHub stand-in (bot/sandbox/) holding a sample Rust repository and a PR that adds an
 undocumented `unsafe` block, an FFI declaration, a check-then-open race and a double lock;
 starts the real server on a temporary SQLite file; delivers a signed `pull_request.opened`;
-waits for the job; prints what the App posted. Entry point for bot/cli.py: `run_demo(args)`.
+waits for the job; prints what the App posted; then a maintainer comments
+`/blindspot approve all -- reviewed` and it prints the green check and the label gone.
+Entry point for bot/cli.py: `run_demo(args)`.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from bot.serve import Running, running
 
 OWNER, REPO, INSTALLATION = "octo", "widgets", 1
 SECRET = "blindspot-demo-secret"
+MAINTAINER = "maria"
+APPROVE = "/blindspot approve all -- reviewed"
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "sample-pr"
 
 CARGO = b'[package]\nname = "widgets"\nversion = "0.1.0"\nedition = "2021"\n'
@@ -170,6 +174,7 @@ async def demo_world(db_dir: str) -> AsyncIterator[Demo]:
     standin = GitHubStandIn(app_id=1, public_key_pem=public)
     standin.add_installation(INSTALLATION, OWNER)
     standin.add_repo(OWNER, REPO, INSTALLATION)
+    standin.add_collaborator(OWNER, REPO, MAINTAINER, "maintain")
     base, head = sample()
     standin.commit(OWNER, REPO, "main", base, message="Initial widgets")
     standin.commit(OWNER, REPO, "feature", head, message="Fast paths, FFI and saving")
@@ -209,12 +214,31 @@ async def _demo() -> int:
             print(f"Delivered signed pull_request.opened for {OWNER}/{REPO}#{world.number}: HTTP {status}\n")
             await wait_idle(world.server)
             print(report(world.standin, world.number))
+            await _approve(world)
             calls, violations = len(world.standin.calls), list(world.standin.violations)
     print(f"\n{calls} GitHub calls, {len(violations)} GitHub API contract violations, "
           f"{time.monotonic() - started:.1f} s.")
     for v in violations:
         print(f"  violation: {v}")
     return 1 if violations else 0
+
+
+async def _approve(world: Demo) -> None:
+    """A maintainer approves every finding: the check turns green and the label goes."""
+    from bot.sandbox.webhooks import issue_comment_payload
+
+    comment = world.standin.add_comment(OWNER, REPO, world.number, MAINTAINER, APPROVE)
+    payload = issue_comment_payload(world.standin, OWNER, REPO, world.number, comment, installation_id=INSTALLATION)
+    status, _ = await deliver(world.server.url, "issue_comment", payload)
+    print(f"\n@{MAINTAINER} (maintain permission) commented `{APPROVE}`: HTTP {status}\n")
+    await wait_idle(world.server)
+    run = world.standin.check_runs(OWNER, REPO)[-1]
+    out = run.get("output") or {}
+    audit = [line for line in (out.get("summary") or "").splitlines() if line.startswith(f"- @{MAINTAINER} approved")]
+    labels = world.standin.issue_labels(OWNER, REPO, world.number)
+    print(f"Check run `{run['name']}`: {run['status']} / {run.get('conclusion')} — {out.get('title')}",
+          *["    " + line for line in audit], f"Labels on PR #{world.number}: {', '.join(labels) or '(none)'}",
+          sep="\n")
 
 
 def run_demo(args: argparse.Namespace | None = None) -> int:

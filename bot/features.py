@@ -10,12 +10,15 @@ from collections.abc import Awaitable, Callable
 
 from gidgethub import routing
 
-from bot import checkrun, installations, labels, pulls, review
+from bot import approvals, checkrun, commands, installations, labels, pulls, review
 from bot.context import JobContext, Outcome
 
-router = routing.Router(pulls.router, checkrun.router, installations.router)
+router = routing.Router(pulls.router, checkrun.router, installations.router,
+                        commands.router)  # commands and label guard: issue 7
 
-PUBLISHERS: tuple[Callable[[JobContext, Outcome], Awaitable[None]], ...] = (review.publish, labels.publish)
+PUBLISHERS: tuple[Callable[[JobContext, Outcome], Awaitable[None]], ...] = (
+    approvals.attach,  # first: the label and the check read the approvals (issue 7)
+    review.publish, labels.publish)
 """Run in order after the analysis; bot/checkrun.py completes the check run after them."""
 
 

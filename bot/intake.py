@@ -38,6 +38,14 @@ class Intake:
         self.new_jobs += 0 if coalesced else 1
         self.log.info("job enqueued", job_id=job_id, coalesced=coalesced, head_sha=pr.head_sha)
 
+    async def command(self, pr: PullRef, kind: str, payload: dict[str, Any]) -> None:
+        """Queue slash commands or a label guard (issue 7, bot/commands.py): never folded, each runs once."""
+        job_id, _ = jobs.enqueue(self.conn, pr.key, kind, {"pr": pr.to_json(), **payload},
+                                 delivery_id=self.delivery_id, coalesce=False)
+        self.enqueued.append(job_id)
+        self.new_jobs += 1
+        self.log.info("job enqueued", job_id=job_id, kind=kind)
+
     async def drop(self, key: str) -> None:
         dropped = jobs.drop_queued(self.conn, key)
         self.log.info("pending work dropped", pr_key=key, jobs=dropped)

@@ -38,13 +38,14 @@ def pr_key(owner: str, repo: str, number: int) -> str:
 
 
 def enqueue(conn: Connection, key: str, kind: str, payload: dict[str, Any], *,
-                  delivery_id: str = "", delay: float = 0.0) -> tuple[int, bool]:
+                  delivery_id: str = "", delay: float = 0.0, coalesce: bool = True) -> tuple[int, bool]:
     """Queue a job, or give the PR's queued job this (newer) payload; returns (job id, coalesced).
 
     One UPDATE in the common case keeps the webhook answer fast (bench/WEBHOOK.md).
+    `coalesce=False` (slash commands: each one runs) always inserts.
     """
     now = time.time()
-    folded = (conn.execute(jobs.update().where(
+    folded = None if not coalesce else (conn.execute(jobs.update().where(
         (jobs.c.pr_key == key) & (jobs.c.status == QUEUED) & (jobs.c.kind == kind)).values(
         payload=json.dumps(payload), delivery_id=delivery_id, coalesced=jobs.c.coalesced + 1, updated_at=now,
     ).returning(jobs.c.id))).first()
@@ -119,7 +120,8 @@ class Queue:
         """Put a failed job back with a delay; False when a newer queued job of the PR supersedes it."""
         async with self.store.write() as conn:
             newer = (conn.execute(sa.select(jobs.c.id).where(
-                (jobs.c.pr_key == job.pr_key) & (jobs.c.status == QUEUED) & (jobs.c.id != job.id)))).first()
+                (jobs.c.pr_key == job.pr_key) & (jobs.c.status == QUEUED) & (jobs.c.id != job.id)
+                & (jobs.c.kind == job.kind)))).first()  # a queued command never supersedes an analysis
             status = DROPPED if newer is not None else QUEUED
             conn.execute(jobs.update().where(jobs.c.id == job.id).values(
                 status=status, not_before=time.time() + delay, lease_until=0, last_error=error[:2000],

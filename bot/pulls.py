@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import traceback
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import gidgethub
@@ -45,13 +46,17 @@ async def on_pull_request(event: sansio.Event, intake: Intake) -> None:
         await intake.analyze(pr, wait_for_burst=action in _BURSTY)
 
 
-async def run(gh: InstallationAPI, store: Store, pr: PullRef, log: Any, analyzer: Analyzer) -> Outcome:
+async def run(gh: InstallationAPI, store: Store, pr: PullRef, log: Any, analyzer: Analyzer,
+              before_publish: Callable[[JobContext, Outcome], Awaitable[None]] | None = None) -> Outcome:
+    """`before_publish` (slash commands, issue 7) sees the analysis before anything is published."""
     state = await store.pull_state(pr.key, pr.installation_id)
     ctx = JobContext(gh=gh, store=store, pr=pr, state=state, config=repo_config.RepoConfig(), log=log)
     config_text, files, _ = await asyncio.gather(gh.content(pr.owner, pr.repo, repo_config.PATH, pr.base_sha),
                                                  list_files(gh, pr), checkrun.start(ctx))
     ctx.config = repo_config.parse(config_text)
     outcome = await _analyze(ctx, files, analyzer)
+    if before_publish is not None:
+        await before_publish(ctx, outcome)
     from bot.features import PUBLISHERS  # features lists this module's router: import late
 
     try:

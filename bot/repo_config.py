@@ -27,6 +27,9 @@ class RepoConfig:
     max_inline_comments: int = 20
     conclusion: str = "action_required"
     """Check conclusion when findings need review (warning or above)."""
+    approve_permission: str = "write"
+    """Minimum repository role for `/blindspot approve` (write, maintain or admin)."""
+    approve_teams: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()
     """Problems found in the file; non-empty means the defaults are in use."""
     source: str = "defaults"

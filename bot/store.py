@@ -85,6 +85,19 @@ installations = sa.Table(
 )
 
 
+# -- approvals (issue 7, slash commands: bot/approvals.py) --------------------------------------
+approvals = sa.Table(
+    "approvals", meta,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("pr_key", sa.String(300), nullable=False, index=True),
+    sa.Column("login", sa.String(100), nullable=False),
+    sa.Column("head_sha", sa.String(64), nullable=False),
+    sa.Column("fingerprints", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False, server_default=""),
+    sa.Column("at", sa.Float, nullable=False),
+)
+
+
 class Redelivery(Exception):
     """A delivery id already recorded: acknowledge it and do nothing."""
 

@@ -13,12 +13,13 @@ import time
 
 import structlog
 
+from bot import commands, pulls
 from bot import logging as blog
-from bot import pulls
 from bot.analyzer import Analyzer
 from bot.config import Settings
 from bot.context import PullRef
 from bot.github import GitHubApp, Transient, is_transient
+from bot.intake import ANALYZE
 from bot.jobs import DONE, FAILED, Job, Queue
 from bot.store import Store
 
@@ -131,7 +132,10 @@ class Worker:
     async def _attempt(self, job: Job, pr: PullRef) -> None:
         try:
             gh = await self.app.installation(pr.installation_id)
-            await pulls.run(gh, self.store, pr, log, self.analyzer)
+            if job.kind == ANALYZE:
+                await pulls.run(gh, self.store, pr, log, self.analyzer)
+            else:  # slash commands and label guards (issue 7)
+                await commands.run_job(gh, self.store, job, log, self.analyzer)
             await self.queue.finish(job, DONE)
         except Exception as e:
             await self._failed(job, pr, e)
@@ -144,6 +148,9 @@ class Worker:
             await self.queue.retry_later(job, delay, repr(e))
             return
         log.error("job failed", error=repr(e), transient=is_transient(e))
+        if job.kind != ANALYZE:  # a command's PR check is not this job's to complete
+            await self.queue.finish(job, FAILED, repr(e))
+            return
         try:
             gh = await self.app.installation(pr.installation_id)
             await pulls.give_up(gh, self.store, pr, pulls.describe(e), log)

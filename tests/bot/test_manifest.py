@@ -26,6 +26,14 @@ NEEDS = {
     "/repos/{owner}/{repo}/pulls/{number}/comments{?per_page}": ("pull_requests", "read"),
     "/repos/{owner}/{repo}/pulls/{number}/reviews{?per_page}": ("pull_requests", "read"),
     "/repos/{owner}/{repo}/pulls/{number}/reviews": ("pull_requests", "write"),
+    # slash commands and the label guard (issue 7)
+    "/repos/{owner}/{repo}/pulls/{number}": ("pull_requests", "read"),
+    "/repos/{owner}/{repo}/pulls/{number}/requested_reviewers": ("pull_requests", "write"),
+    "/repos/{owner}/{repo}/pulls/{number}/comments/{comment_id}/replies": ("pull_requests", "write"),
+    "/repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions": ("pull_requests", "write"),
+    "/repos/{owner}/{repo}/issues/{number}/comments": ("issues", "write"),
+    "/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions": ("issues", "write"),
+    "/repos/{owner}/{repo}/collaborators/{username}/permission": ("metadata", "read"),
 }
 APP_LEVEL = {"/app/installations/{installation_id}/access_tokens"}
 """Called with the App's JWT; needs no installation permission."""

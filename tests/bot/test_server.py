@@ -73,7 +73,7 @@ async def test_ping_is_200(server):
 
 async def test_events_not_handled_are_202_and_ignored(server):
     srv, http = server
-    status, body = await post(http, srv, b'{"action": "labeled"}', event="pull_request")
+    status, body = await post(http, srv, b'{"action": "assigned"}', event="pull_request")
     assert (status, body["status"]) == (202, "ignored")
     status, body = await post(http, srv, b'{"ref": "x"}', event="push", delivery="d-2")
     assert (status, body["status"]) == (202, "ignored")
