@@ -82,8 +82,8 @@ class Reader:
         if not isinstance(value, dict):
             self.problem(key, "must be a table")
             return {}
-        for name in value if allowed is not None else ():
-            if name not in allowed:
+        for name in value:
+            if allowed is not None and name not in allowed:
                 self.problem((*key, name), f"unknown key (known here: {', '.join(allowed)})")
         return value
 
