@@ -117,7 +117,7 @@ def parse(text: bytes | None) -> RepoConfig:
         return RepoConfig(errors=(f"`{PATH}` is not valid TOML: {e}",))
     r = Reader(data, key_lines(source))
     config = _build(r)
-    notes = tuple(str(p) for p in _unique(r.notes))
+    notes = tuple(str(p) for p in _sorted(r.notes))
     if r.problems:
         return RepoConfig(errors=tuple(str(p) for p in _sorted(r.problems)), notes=notes)
     return replace(config, notes=notes)
