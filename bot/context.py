@@ -65,6 +65,8 @@ class Outcome:
     report: Report | None = None
     fetched: Fetched = field(default_factory=Fetched)
     error: str | None = None
+    skipped: str | None = None
+    """Why nothing was analysed on purpose (repo config `[review] draft = "skip"` on a draft PR)."""
 
     @property
     def findings(self) -> list[Finding]:

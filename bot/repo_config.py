@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # bot/context.py imports RepoConfig from here
 
 PATH = ".github/blindspot.toml"
 MARKER_KIND = "repo_config"
+DRAFT_SKIPPED = "Draft PR: not analysed until it is ready for review"
 CONCLUSIONS = schema.CONCLUSIONS
 __all__ = ["DEFAULT_LABEL", "PATH", "RepoConfig", "parse", "publish", "to_options"]
 

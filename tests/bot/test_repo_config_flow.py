@@ -75,3 +75,15 @@ async def test_base_config_lock_methods_make_a_tikv_double_lock_a_posted_finding
     assert (comment["path"], comment["line"]) == ("src/store.rs", 12)
     [run] = standin.check_runs(OWNER, REPO)
     assert "| `lock/double-lock` | warning |" in run["output"]["summary"], "the severity override is posted"
+
+
+async def test_draft_skip_leaves_a_draft_unanalysed_with_a_neutral_check(standin, tmp_path):
+    base = {**BASE, CONFIG: b'[review]\ndraft = "skip"\n'}
+    number = open_pr(standin, base, {**base, "src/lib.rs": UNSAFE_RS}, draft=True)
+    async with app(standin, tmp_path) as srv:
+        await send_pr_event(srv, standin, number)
+        await wait_idle(srv)
+    [run] = standin.check_runs(OWNER, REPO)
+    assert (run["conclusion"], run["output"]["title"]) == ("neutral", "Draft PR: not analysed until it is ready for review")
+    assert standin.review_comments(OWNER, REPO, number) == [] and ops(standin, "repos/get-content") != []
+    assert [c for c in ops(standin, "repos/get-content") if "src/lib.rs" in c.path] == []
