@@ -148,3 +148,19 @@ def test_validation_comment_lists_the_errors_or_says_valid_now():
     good = validation_comment(parse(b"[check]\nconclusion = 'failure'\n"), "abcdef1234")
     assert "has 1 problem(s)" in bad and "- line 2: `check.conclusion` must be one of" in bad
     assert "valid now" in good and "abcdef1" in good and "<!-- blindspot:repo_config -->" in good
+
+
+def test_docs_config_md_documents_every_key_of_the_schema():
+    """docs/config.md is the reference: a key added to the schema without its docs fails here."""
+    from pathlib import Path
+
+    from bot.config_schema import MOVED, RULE_KEYS, TABLES
+
+    doc = (Path(__file__).parents[2] / "docs/config.md").read_text()
+    old = {key for key in MOVED}
+    for table, keys in TABLES.items():
+        for key in keys:
+            if (table, key) not in old:
+                assert f"[{table}]" in doc and f"| `{key}` |" in doc, (table, key)
+    assert all(f"| `{key}` |" in doc for key in RULE_KEYS) and "### `edition`" in doc
+    assert all(f"[{o[0]}] {o[1]}" in doc for o in old)

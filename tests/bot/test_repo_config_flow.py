@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.markers import find_markers
+from bot.repo_config import DRAFT_SKIPPED
 
 from .harness import BASE_RS, CARGO, OWNER, REPO, UNSAFE_RS, app, markers_of, open_pr, ops, send_pr_event, wait_idle
 from .test_repo_config import TIKV_RS
@@ -84,6 +85,6 @@ async def test_draft_skip_leaves_a_draft_unanalysed_with_a_neutral_check(standin
         await send_pr_event(srv, standin, number)
         await wait_idle(srv)
     [run] = standin.check_runs(OWNER, REPO)
-    assert (run["conclusion"], run["output"]["title"]) == ("neutral", "Draft PR: not analysed until it is ready for review")
+    assert (run["conclusion"], run["output"]["title"]) == ("neutral", DRAFT_SKIPPED)
     assert standin.review_comments(OWNER, REPO, number) == [] and ops(standin, "repos/get-content") != []
     assert [c for c in ops(standin, "repos/get-content") if "src/lib.rs" in c.path] == []
