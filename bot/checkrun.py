@@ -35,6 +35,8 @@ def decide_conclusion(outcome: Outcome, config: RepoConfig, draft: bool) -> str:
     """success when nothing needs review; otherwise the repo's policy (neutral for drafts)."""
     if outcome.error is not None:
         return "neutral"
+    if outcome.skipped is not None:  # repo config: a draft left for later
+        return "neutral"
     if not outcome.awaiting_approval:
         return "success"
     return "neutral" if draft else config.conclusion
@@ -49,6 +51,8 @@ def annotations_for(findings: list[Finding]) -> list[dict[str, Any]]:
 def _title(outcome: Outcome) -> str:
     if outcome.error is not None:
         return COULD_NOT_FINISH
+    if outcome.skipped is not None:
+        return outcome.skipped
     n, total = len(outcome.needs_review), len(outcome.findings)
     if total == 0:
         return "No new risky Rust code" if outcome.fetched.changed_paths else "No Rust changes"

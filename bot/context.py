@@ -68,6 +68,8 @@ class Outcome:
     error: str | None = None
     approvals: list[Approval] = field(default_factory=list)
     """Approvals recorded for the PR (issue 7, bot/approvals.py), oldest first."""
+    skipped: str | None = None
+    """Why nothing was analysed on purpose (repo config `[review] draft = "skip"` on a draft PR)."""
 
     @property
     def findings(self) -> list[Finding]:

@@ -54,7 +54,10 @@ async def run(gh: InstallationAPI, store: Store, pr: PullRef, log: Any, analyzer
     config_text, files, _ = await asyncio.gather(gh.content(pr.owner, pr.repo, repo_config.PATH, pr.base_sha),
                                                  list_files(gh, pr), checkrun.start(ctx))
     ctx.config = repo_config.parse(config_text)
-    outcome = await _analyze(ctx, files, analyzer)
+    if pr.draft and ctx.config.draft == "skip":  # repo config: drafts wait for ready_for_review
+        outcome = Outcome(skipped=repo_config.DRAFT_SKIPPED)
+    else:
+        outcome = await _analyze(ctx, files, analyzer)
     if before_publish is not None:
         await before_publish(ctx, outcome)
     from bot.features import PUBLISHERS  # features lists this module's router: import late

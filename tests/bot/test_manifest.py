@@ -34,6 +34,9 @@ NEEDS = {
     "/repos/{owner}/{repo}/issues/{number}/comments": ("issues", "write"),
     "/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions": ("issues", "write"),
     "/repos/{owner}/{repo}/collaborators/{username}/permission": ("metadata", "read"),
+    # repo config: the one comment validating a PR's edit of .github/blindspot.toml
+    "/repos/{owner}/{repo}/issues/{number}/comments{?per_page}": ("issues", "read"),
+    "/repos/{owner}/{repo}/issues/comments/{comment_id}": ("issues", "write"),
 }
 APP_LEVEL = {"/app/installations/{installation_id}/access_tokens"}
 """Called with the App's JWT; needs no installation permission."""
