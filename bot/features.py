@@ -10,12 +10,13 @@ from collections.abc import Awaitable, Callable
 
 from gidgethub import routing
 
-from bot import checkrun, installations, labels, pulls, review
+from bot import checkrun, installations, labels, pulls, review, summary, threads
 from bot.context import JobContext, Outcome
 
 router = routing.Router(pulls.router, checkrun.router, installations.router)
 
-PUBLISHERS: tuple[Callable[[JobContext, Outcome], Awaitable[None]], ...] = (review.publish, labels.publish)
+PUBLISHERS: tuple[Callable[[JobContext, Outcome], Awaitable[None]], ...] = (
+    review.publish, threads.publish, labels.publish, summary.publish)
 """Run in order after the analysis; bot/checkrun.py completes the check run after them."""
 
 

@@ -30,6 +30,13 @@ class RepoConfig:
     errors: tuple[str, ...] = ()
     """Problems found in the file; non-empty means the defaults are in use."""
     source: str = "defaults"
+    # review lifecycle (bot/review.py, bot/summary.py); the config branch parses them from the file
+    summary_comment: bool = False
+    """Keep one sticky summary comment on the PR besides the check run."""
+    comment_budget: int = 20
+    """At most this many new inline comments per push; the rest go to the review body and the summary."""
+    group_threshold: int = 5
+    """More findings than this of one rule in one file share one inline comment listing their lines."""
 
 
 def _strings(value: Any, where: str, errors: list[str]) -> tuple[str, ...]:

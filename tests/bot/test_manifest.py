@@ -26,6 +26,11 @@ NEEDS = {
     "/repos/{owner}/{repo}/pulls/{number}/comments{?per_page}": ("pull_requests", "read"),
     "/repos/{owner}/{repo}/pulls/{number}/reviews{?per_page}": ("pull_requests", "read"),
     "/repos/{owner}/{repo}/pulls/{number}/reviews": ("pull_requests", "write"),
+    # review lifecycle: "fixed in" replies (bot/threads.py), the sticky summary comment (bot/summary.py)
+    "/repos/{owner}/{repo}/pulls/{number}/comments/{comment_id}/replies": ("pull_requests", "write"),
+    "/repos/{owner}/{repo}/issues/{number}/comments": ("issues", "write"),
+    "/repos/{owner}/{repo}/issues/{number}/comments{?per_page}": ("issues", "read"),
+    "/repos/{owner}/{repo}/issues/comments/{comment_id}": ("issues", "write"),
 }
 APP_LEVEL = {"/app/installations/{installation_id}/access_tokens"}
 """Called with the App's JWT; needs no installation permission."""
