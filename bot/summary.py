@@ -71,7 +71,7 @@ async def publish(ctx: JobContext, outcome: Outcome) -> None:
     verdict = checkrun.decide_conclusion(outcome, ctx.config, ctx.pr.draft)
     body = summary_body(outcome, ctx, verdict)
     row = await ctx.store.summary_comment(ctx.pr.key)
-    previous = Posted(**row) if row else None
+    previous = Posted(row["comment_id"], row["node_id"], row["verdict"], row["digest"]) if row else None
     if previous is None and outcome.findings:
         previous = await recover(ctx)
     action = decide_summary(previous, verdict, digest_of(body), bool(outcome.findings))
