@@ -2,8 +2,11 @@
 
 Every anchor is checked against the patch before the POST: GitHub rejects the whole review
 with 422 when one comment is outside the diff (research/peers.md §8). Findings that cannot be
-anchored, or that exceed the inline budget, are listed in the review body. A finding already
-commented (state store, or the hidden markers when the store lost track) is never posted again.
+anchored, or that exceed the inline budget (`comment_budget`), are listed in the review body;
+more than `group_threshold` findings of one rule in one file share one comment listing their
+lines. A finding already commented (state store, or the hidden markers when the store lost
+track or first sees the PR) is never posted again, wherever its lines moved: fingerprints hold
+no line numbers. bot/threads.py resolves the threads of findings that went away.
 """
 
 from __future__ import annotations
@@ -150,7 +153,7 @@ async def recover_commented(ctx: JobContext) -> dict[str, int | None]:
 async def publish(ctx: JobContext, outcome: Outcome) -> None:
     if outcome.error is not None:
         return
-    if ctx.state.review_pending_sha:
+    if ctx.state.review_pending_sha or not ctx.state.analyzed_sha:  # cut short, or new to this store
         recovered = await recover_commented(ctx)
         await ctx.store.save_commented(ctx.pr.key, ctx.pr.head_sha, None,
                                        {fp: ("", cid) for fp, cid in recovered.items()})

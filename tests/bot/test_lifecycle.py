@@ -210,3 +210,22 @@ async def test_the_summary_comment_is_edited_in_place_and_replaced_when_the_verd
     assert old["id"] == first["id"] and "at " in old["body"] and old["body"] != first["body"]
     assert standin.world.repo(OWNER, REPO).issue_comments[old["id"]]["__minimized"] == "OUTDATED"
     assert new["body"].startswith(f"## Blindspot: ✅ nothing needs review (at {sha[:7]})")
+
+
+async def test_a_new_state_store_finds_the_posted_threads_from_the_markers(standin, tmp_path):
+    """The database was lost (or the PR was reviewed before this server ran): nothing is posted twice."""
+    number = open_pr(standin, BASE, HEAD)
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    async with app(standin, tmp_path / "one") as srv:
+        await send_pr_event(srv, standin, number)
+        await wait_idle(srv)
+    async with app(standin, tmp_path / "two") as srv:
+        _, mark = await _push(srv, standin, number, {"src/lib.rs": SAFE_FN + UNSAFE_RS})
+        sha, fix = await _push(srv, standin, number, {"src/lib.rs": BASE_RS})
+    assert writes(standin.calls[mark:fix]) == [  # no review: the finding's thread was found by its marker
+        ("checks/create", 201), ("issues/create-label", 422), *ok("issues/add-labels", "checks/update")]
+    assert writes(standin.calls[fix:]) == ok(
+        "checks/create", "graphql:repository", "pulls/create-reply-for-review-comment",
+        "graphql:resolveReviewThread", "issues/remove-label", "checks/update")
+    assert len(standin.reviews(OWNER, REPO, number)) == 2  # the first review and the reply
