@@ -229,3 +229,4 @@ async def test_a_new_state_store_finds_the_posted_threads_from_the_markers(stand
         "checks/create", "graphql:repository", "pulls/create-reply-for-review-comment",
         "graphql:resolveReviewThread", "issues/remove-label", "checks/update")
     assert len(standin.reviews(OWNER, REPO, number)) == 2  # the first review and the reply
+    assert standin.review_comments(OWNER, REPO, number)[1]["body"].startswith(f"Fixed in {sha[:7]}:")
