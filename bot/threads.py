@@ -131,11 +131,10 @@ async def publish(ctx: JobContext, outcome: Outcome) -> None:
     gone, back = needs_lookup(set(ctx.state.commented), current, resolved)
     if not gone and not back:
         return
-    threads = await fetch_threads(ctx)
+    threads = [t for t in await fetch_threads(ctx) if t.fingerprints & (gone | back)]  # leave the others be
     for action in decide_threads(threads, current):
         await _apply(ctx, action)
-    in_threads = {fp for t in threads for fp in t.fingerprints}
-    await ctx.store.save_resolved(ctx.pr.key, gone - in_threads, ctx.pr.head_sha)  # listed in a body: no thread
+    await ctx.store.save_resolved(ctx.pr.key, gone, ctx.pr.head_sha)  # handled, with a thread or without one
     if back:
         await ctx.store.forget_resolved(ctx.pr.key, back)
     ctx.log.info("threads updated", gone=len(gone), back=len(back), threads=len(threads))

@@ -230,3 +230,24 @@ async def test_a_new_state_store_finds_the_posted_threads_from_the_markers(stand
         "graphql:resolveReviewThread", "issues/remove-label", "checks/update")
     assert len(standin.reviews(OWNER, REPO, number)) == 2  # the first review and the reply
     assert standin.review_comments(OWNER, REPO, number)[1]["body"].startswith(f"Fixed in {sha[:7]}:")
+
+
+async def test_a_group_thread_is_resolved_only_when_all_its_findings_are_gone(standin, tmp_path):
+    def fns(ids) -> bytes:
+        return "".join(f"pub fn g{i}(v: &[u8]) -> u8 {{\n    unsafe {{ *v.get_unchecked({i}) }}\n}}\n"
+                       for i in ids).encode()
+    number = open_pr(standin, BASE, {**BASE, "src/g.rs": fns(range(6))})
+    async with app(standin, tmp_path) as srv:
+        await send_pr_event(srv, standin, number)
+        await wait_idle(srv)
+        [group] = standin.review_comments(OWNER, REPO, number)
+        _, one_gone = await _push(srv, standin, number, {"src/g.rs": fns(range(1, 6))})
+        _, shifted = await _push(srv, standin, number, {"src/g.rs": SAFE_FN + fns(range(1, 6))})
+        _, all_gone = await _push(srv, standin, number, {"src/g.rs": SAFE_FN})
+    assert "6 findings in this file" in group["body"]
+    assert writes(standin.calls[one_gone:shifted]) == ok("checks/create", "graphql:repository", "checks/update")
+    assert writes(standin.calls[shifted:all_gone]) == ok("checks/create", "checks/update")
+    assert writes(standin.calls[all_gone:]) == ok(
+        "checks/create", "graphql:repository", "pulls/create-reply-for-review-comment",
+        "graphql:resolveReviewThread", "issues/remove-label", "checks/update")
+    assert stored(standin, group["id"])["__resolved"] is True
