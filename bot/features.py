@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from gidgethub import routing
 
-from bot import approvals, checkrun, commands, installations, labels, pulls, repo_config, review
+from bot import approvals, checkrun, commands, installations, labels, pulls, repo_config, review, summary, threads
 from bot.context import JobContext, Outcome
 
 router = routing.Router(pulls.router, checkrun.router, installations.router,
@@ -18,7 +18,7 @@ router = routing.Router(pulls.router, checkrun.router, installations.router,
 
 PUBLISHERS: tuple[Callable[[JobContext, Outcome], Awaitable[None]], ...] = (
     approvals.attach,  # first: the label and the check read the approvals (issue 7)
-    review.publish, labels.publish, repo_config.publish)
+    review.publish, threads.publish, labels.publish, summary.publish, repo_config.publish)
 """Run in order after the analysis; bot/checkrun.py completes the check run after them."""
 
 

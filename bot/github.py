@@ -143,6 +143,21 @@ class InstallationAPI(gidgethub.aiohttp.GitHubAPI):
             return None
         return base64.b64decode(data.get("content") or "")
 
+    # -- GraphQL (review lifecycle: bot/threads.py, bot/summary.py) ------------------------------------
+
+    @property
+    def graphql_url(self) -> str:
+        """`<api>/graphql` (GitHub Enterprise Server: `/api/v3` becomes `/api/graphql`)."""
+        base = self.base_url.rstrip("/")
+        return base.removesuffix("/v3") + "/graphql" if base.endswith("/api/v3") else base + "/graphql"
+
+    async def graphql(self, query: str, variables: Mapping[str, Any] | None = None,  # type: ignore[override]
+                      **_: Any) -> Any:
+        """`data` of one GraphQL call; mutations are paced like REST writes (a 5xx raises GitHubBroken)."""
+        await self.manage_rate_limit(method="POST" if query.lstrip().startswith("mutation") else "GET",
+                                     url=self.graphql_url)
+        return await super().graphql(query, endpoint=self.graphql_url, **dict(variables or {}))
+
 
 class GitHubApp:
     """The App: one shared ClientSession and installation tokens cached until shortly before expiry."""

@@ -42,8 +42,6 @@ class RepoConfig:
     """Also keep one sticky summary comment on the PR (the check run always has the summary)."""
     draft: str = "analyse"
     """`analyse`: drafts are reviewed but not blocked; `skip`: drafts are not analysed."""
-    approve_permission: str = "write"
-    approve_teams: tuple[str, ...] = ()
     conclusion: str = "action_required"
     """Check conclusion when findings need review (warning or above)."""
     approve_permission: str = "write"

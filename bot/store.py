@@ -84,6 +84,26 @@ installations = sa.Table(
     sa.Column("updated_at", sa.Float, nullable=False),
 )
 
+# -- review lifecycle (bot/threads.py, bot/summary.py) ---------------------------------------------------
+
+resolved_findings = sa.Table(
+    "resolved_findings", meta,
+    sa.Column("pr_key", sa.String(300), primary_key=True),
+    sa.Column("fingerprint", sa.String(64), primary_key=True),
+    sa.Column("fixed_sha", sa.String(64), nullable=False),
+)
+"""Commented findings that disappeared and whose thread was resolved (or that had no thread)."""
+
+summary_comments = sa.Table(
+    "summary_comments", meta,
+    sa.Column("pr_key", sa.String(300), primary_key=True),
+    sa.Column("comment_id", sa.BigInteger, nullable=False),
+    sa.Column("node_id", sa.String(100), nullable=False),
+    sa.Column("verdict", sa.String(32), nullable=False),
+    sa.Column("digest", sa.String(64), nullable=False),
+)
+"""The one sticky summary comment of a PR (when `summary_comment` is on)."""
+
 
 # -- approvals (issue 7, slash commands: bot/approvals.py) --------------------------------------
 approvals = sa.Table(
@@ -234,6 +254,40 @@ class Store:
                                                                 head_sha=head_sha, review_id=review_id,
                                                                 comment_id=comment_id))
 
+    # -- review lifecycle (bot/threads.py, bot/summary.py) -----------------------------------------------
+
+    async def resolved(self, pr_key: str) -> set[str]:
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(sa.select(resolved_findings.c.fingerprint).where(
+                resolved_findings.c.pr_key == pr_key))).all()
+        return {str(r[0]) for r in rows}
+
+    async def save_resolved(self, pr_key: str, fingerprints: set[str], fixed_sha: str) -> None:
+        async with self.write() as conn:
+            for fp in fingerprints:
+                key = (resolved_findings.c.pr_key == pr_key) & (resolved_findings.c.fingerprint == fp)
+                if conn.execute(resolved_findings.update().where(key).values(fixed_sha=fixed_sha)).rowcount == 0:
+                    conn.execute(resolved_findings.insert().values(pr_key=pr_key, fingerprint=fp, fixed_sha=fixed_sha))
+
+    async def forget_resolved(self, pr_key: str, fingerprints: set[str]) -> None:
+        """These findings are back: their threads are open again."""
+        async with self.write() as conn:
+            conn.execute(resolved_findings.delete().where(
+                (resolved_findings.c.pr_key == pr_key) & resolved_findings.c.fingerprint.in_(fingerprints)))
+
+    async def summary_comment(self, pr_key: str) -> dict[str, Any] | None:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(sa.select(summary_comments).where(
+                summary_comments.c.pr_key == pr_key))).mappings().first()
+        return None if row is None else dict(row)
+
+    async def save_summary_comment(self, pr_key: str, comment_id: int, node_id: str, verdict: str,
+                                   digest: str) -> None:
+        values = {"comment_id": comment_id, "node_id": node_id, "verdict": verdict, "digest": digest}
+        async with self.write() as conn:
+            mine = summary_comments.c.pr_key == pr_key
+            if conn.execute(summary_comments.update().where(mine).values(**values)).rowcount == 0:
+                conn.execute(summary_comments.insert().values(pr_key=pr_key, **values))
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()

@@ -112,8 +112,13 @@ class Worker:
             due = None
         if due is not None and due > time.time():  # a due job we could not claim waits for its PR's job
             timeout = min(timeout, due - time.time() + 0.005)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout)
+        # Not asyncio.wait_for: on Python 3.11 it can swallow a cancel that arrives as the wait ends
+        # (gh-86296), and stop() then waits forever for this loop. asyncio.wait never swallows one.
+        waiter = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({waiter}, timeout=timeout)
+        finally:
+            waiter.cancel()
 
     async def _run(self, job: Job) -> None:
         pr = PullRef.from_json(job.payload["pr"])

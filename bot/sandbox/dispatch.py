@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -86,6 +87,9 @@ class Dispatcher:
         except ValueError:
             body = None
         installation, who, reply = self._authenticate("graphql", request)
+        fault = self._pop(self.faults, graphql_fault_key(body), None) if reply is None else None
+        if fault is not None:  # fail_next("graphql:<root field>"), e.g. graphql:resolveReviewThread
+            reply = self._fault_reply(fault)
         if reply is None:
             data, violations = answer(self.standin, installation or 0, body)
             self.standin.violations.extend(violations)
@@ -201,6 +205,13 @@ class Dispatcher:
     def _pop(table: dict[str, list[Any]], key: str, default: Any) -> Any:
         queue = table.get(key)
         return queue.pop(0) if queue else default
+
+
+def graphql_fault_key(body: Any) -> str:
+    """`graphql:<first root field>` of a GraphQL request (the name `fail_next` takes for GraphQL faults)."""
+    query = body.get("query") if isinstance(body, dict) else None
+    found = re.search(r"\{\s*(\w+)", query) if isinstance(query, str) else None
+    return f"graphql:{found.group(1) if found else ''}"
 
 
 def _unauthorized(message: str) -> Reply:

@@ -238,8 +238,9 @@ async def test_github_refusing_the_review_still_completes_the_check_and_says_why
 
 
 async def test_many_findings_go_out_in_annotation_batches_and_over_budget_ones_into_the_body(standin, tmp_path):
-    fns = "".join(f"pub fn f{i}(v: &[u8]) -> u8 {{\n    unsafe {{ *v.get_unchecked({i}) }}\n}}\n" for i in range(55))
-    head = {"Cargo.toml": CARGO, "src/lib.rs": BASE_RS + fns.encode()}
+    fns = ["".join(f"pub fn f{i}(v: &[u8]) -> u8 {{\n    unsafe {{ *v.get_unchecked({i}) }}\n}}\n"
+                   for i in range(k, k + 5)) for k in range(0, 55, 5)]  # 5 per file: under the grouping threshold
+    head = {"Cargo.toml": CARGO, "src/lib.rs": BASE_RS, **{f"src/m{k}.rs": t.encode() for k, t in enumerate(fns)}}
     expected = _expected(BASE, head)
     assert len(expected) == 55
     number = open_pr(standin, BASE, head)

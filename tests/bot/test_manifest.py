@@ -26,7 +26,7 @@ NEEDS = {
     "/repos/{owner}/{repo}/pulls/{number}/comments{?per_page}": ("pull_requests", "read"),
     "/repos/{owner}/{repo}/pulls/{number}/reviews{?per_page}": ("pull_requests", "read"),
     "/repos/{owner}/{repo}/pulls/{number}/reviews": ("pull_requests", "write"),
-    # slash commands and the label guard (issue 7)
+    # slash commands and the label guard (issue 7); "fixed in" replies (bot/threads.py)
     "/repos/{owner}/{repo}/pulls/{number}": ("pull_requests", "read"),
     "/repos/{owner}/{repo}/pulls/{number}/requested_reviewers": ("pull_requests", "write"),
     "/repos/{owner}/{repo}/pulls/{number}/comments/{comment_id}/replies": ("pull_requests", "write"),
@@ -34,7 +34,7 @@ NEEDS = {
     "/repos/{owner}/{repo}/issues/{number}/comments": ("issues", "write"),
     "/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions": ("issues", "write"),
     "/repos/{owner}/{repo}/collaborators/{username}/permission": ("metadata", "read"),
-    # repo config: the one comment validating a PR's edit of .github/blindspot.toml
+    # repo config and the sticky summary comment (bot/summary.py)
     "/repos/{owner}/{repo}/issues/{number}/comments{?per_page}": ("issues", "read"),
     "/repos/{owner}/{repo}/issues/comments/{comment_id}": ("issues", "write"),
 }
