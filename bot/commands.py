@@ -145,12 +145,65 @@ async def permission(cj: CommandJob, login: str) -> str:
     return role
 
 
-async def require(cj: CommandJob, verb: str) -> None:
-    """Refuse unless the commenter holds the repo's approve permission."""
+_TEAMS: weakref.WeakKeyDictionary[GitHubApp, dict[tuple[int, str, str], tuple[bool, float]]] = (
+    weakref.WeakKeyDictionary())
+
+
+def teams_of(cj: CommandJob) -> list[str]:
+    """The configured approver teams as `org/slug` (a bare slug is in the repository owner's org)."""
+    return [t if "/" in t else f"{cj.pr.owner}/{t}" for t in cj.config.approve_teams]
+
+
+def who_may(cj: CommandJob, or_more: str = "") -> str:
+    """'write permission', or 'write permission or membership in org/a or org/b' with teams configured."""
+    teams = teams_of(cj)
+    return (f"{cj.config.approve_permission} permission{or_more}"
+            + (f" or membership in {' or '.join(teams)}" if teams else ""))
+
+
+async def team_member(cj: CommandJob, login: str, team: str) -> bool:
+    """Whether the user is an active member of `org/slug` (a pending invitation is not), cached for a minute.
+
+    404 means not a member (or a team the App cannot see); 403 means the installation has not granted the
+    organization `members: read` permission, which is logged and counts as not a member.
+    """
+    org, slug = team.split("/", 1)
+    cache = _TEAMS.setdefault(cj.gh.app, {})
+    key = (cj.pr.installation_id, team.lower(), login.lower())
+    hit = cache.get(key)
+    if hit is not None and hit[1] > time.monotonic():
+        return hit[0]
+    try:
+        data = await cj.gh.getitem("/orgs/{org}/teams/{team_slug}/memberships/{username}",
+                                   {"org": org, "team_slug": slug, "username": login})
+        member = data.get("state") == "active"
+    except gidgethub.BadRequest as exc:
+        if exc.status_code not in (403, 404):
+            raise
+        if exc.status_code == 403:
+            cj.log.warning("team membership unreadable", team=team, reason="organization members permission missing")
+        member = False
+    cache[key] = (member, time.monotonic() + PERMISSION_TTL)
+    return member
+
+
+async def may_approve(cj: CommandJob, login: str) -> tuple[bool, str]:
+    """(allowed, role): the repo role reaches `approve_permission`, or the user is in a configured team."""
     need = cj.config.approve_permission
-    role = await permission(cj, cj.login)
-    if RANK.get(role, 0) < RANK.get(need, RANK["write"]):
-        raise Refused(f"`{verb}` needs {need} permission; @{cj.login} has {role}")
+    role = await permission(cj, login)
+    if RANK.get(role, 0) >= RANK.get(need, RANK["write"]):
+        return True, role
+    for team in teams_of(cj):
+        if await team_member(cj, login, team):
+            return True, role
+    return False, role
+
+
+async def require(cj: CommandJob, verb: str) -> None:
+    """Refuse unless the commenter holds the repo's approve permission or is in one of its approver teams."""
+    allowed, role = await may_approve(cj, cj.login)
+    if not allowed:
+        raise Refused(f"`{verb}` needs {who_may(cj)}; @{cj.login} has {role}")
 
 
 async def react(cj: CommandJob, content: str) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot import approvals, pulls
 from bot.approvals import Approval
-from bot.commands import CommandJob, Refused, is_bot, permission, require
+from bot.commands import CommandJob, Refused, is_bot, may_approve, require, who_may
 from bot.context import JobContext, Outcome
 from bot.github import paged
 from bot.slash import Command
@@ -61,11 +61,9 @@ async def approve(cj: CommandJob, cmd: Command) -> str | None:
 async def rereview(cj: CommandJob, cmd: Command) -> str | None:
     """Analyse the current head again and ask the earlier reviewers to look again."""
     if cj.login.lower() != cj.author.lower():
-        try:
-            await require(cj, "rereview")
-        except Refused:
-            raise Refused(f"`rereview` is for the PR author or someone with {cj.config.approve_permission} "
-                          f"permission; @{cj.login} has {await permission(cj, cj.login)}") from None
+        allowed, role = await may_approve(cj, cj.login)
+        if not allowed:
+            raise Refused(f"`rereview` is for the PR author or someone with {who_may(cj)}; @{cj.login} has {role}")
     await pulls.run(cj.gh, cj.store, cj.pr, cj.log, cj.analyzer)
     records = await approvals.load(cj.store, cj.pr.key)
     people = await _earlier_reviewers(cj, records)
@@ -108,23 +106,23 @@ async def explain(cj: CommandJob, cmd: Command) -> str | None:
         lines += [f"**See also:** {rule.see_also}", ""]
     lines += ["**How to suppress:** write `// blindspot: allow(" + rule.id + ") reason: <why it is safe>` on or "
               "above the flagged line. A suppression added in a PR is itself a finding that needs "
-              f"`/blindspot approve` from someone with {cj.config.approve_permission} permission.",
+              f"`/blindspot approve` from someone with {who_may(cj)}.",
               "", f"Full page: `{rule.doc_path}`."]
     return "\n".join(lines)
 
 
 async def help_(cj: CommandJob, cmd: Command) -> str | None:
     """The commands, who may use them, and where this PR stands."""
-    need = cj.config.approve_permission
+    need = who_may(cj, " or more")
     state = await cj.store.pull_state(cj.pr.key, cj.pr.installation_id)
     records = await approvals.load(cj.store, cj.pr.key)
     analysed = f"`{state.analyzed_sha[:7]}`" if state.analyzed_sha else "not yet"
     lines = ["**Blindspot commands** (write them on a line of their own; quoted or code text is ignored):", "",
              "| command | who | what |", "| --- | --- | --- |",
-             f"| `/blindspot approve all [-- reason]` | {need} permission or more | accept every finding awaiting "
+             f"| `/blindspot approve all [-- reason]` | {need} | accept every finding awaiting "
              "review at the current head |",
-             f"| `/blindspot approve BS-xxxxxxx... [-- reason]` | {need} permission or more | accept these findings |",
-             f"| `/blindspot rereview` | the PR author, or {need} permission | analyse again and re-request "
+             f"| `/blindspot approve BS-xxxxxxx... [-- reason]` | {need} | accept these findings |",
+             f"| `/blindspot rereview` | the PR author, or {need} | analyse again and re-request "
              "earlier reviewers |",
              "| `/blindspot explain BS-xxxxxxx` | anyone | why a finding is risky and how to fix or suppress it |",
              "| `/blindspot help` | anyone | this message |", "",

@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.sandbox import api_apps, api_checks, api_issues, api_pulls, api_repos, api_reviews, render  # noqa: F401
+from bot.sandbox import api_apps, api_checks, api_issues, api_pulls, api_repos, api_reviews, api_teams, render  # noqa: F401
 from bot.sandbox.auth import Auth, generate_key_pair
 from bot.sandbox.dispatch import Dispatcher, Fault
 from bot.sandbox.routing import public
@@ -111,6 +111,13 @@ class GitHubStandIn:
         if permission not in ("admin", "maintain", "write", "triage", "read"):
             raise ValueError(f"unknown permission {permission!r}")
         self.world.repo(owner, repo).collaborators[login] = permission
+
+    def add_team_member(self, org: str, team_slug: str, login: str, state: str = "active",
+                        role: str = "member") -> None:
+        """Make `login` a member of the org's team (`state` "pending" for an invitation not yet accepted)."""
+        if state not in ("active", "pending") or role not in ("member", "maintainer"):
+            raise ValueError(f"bad membership {state!r}/{role!r}")
+        self.world.teams.setdefault(f"{org}/{team_slug}".lower(), {})[login.lower()] = (state, role)
 
     def add_comment(self, owner: str, repo: str, number: int, login: str, body: str) -> dict[str, Any]:
         """An issue comment written by a user (e.g. a slash command); returns its JSON."""

@@ -77,6 +77,7 @@ class World:
         self.installations: dict[int, str] = {}  # installation id -> account login
         self.repos: dict[str, Repo] = {}  # "owner/name" -> repo
         self.user_ids: dict[str, int] = {}
+        self.teams: dict[str, dict[str, tuple[str, str]]] = {}  # "org/slug" -> login -> (state, role), lowercase keys
         self._ids = itertools.count(1000)
 
     def next_id(self) -> int:

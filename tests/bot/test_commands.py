@@ -311,3 +311,77 @@ async def test_approve_all_never_covers_a_finding_pushed_after_the_comment_was_w
     assert _check(standin)["conclusion"] == "action_required"
     assert standin.issue_labels(OWNER, REPO, number) == [LABEL]
     assert late.fingerprint in markers_of(standin.review_comments(OWNER, REPO, number))
+
+
+TEAMS_TOML = b'[approve]\nteams = ["rust-reviewers", "octo/unsafe-owners"]\n'
+
+
+def _team_world(standin: Any) -> int:
+    """Rita (read) is in octo/rust-reviewers; Paul (read) has only a pending invitation; Nina (read) is in no team."""
+    standin.add_collaborator(OWNER, REPO, "rita", "read")
+    standin.add_collaborator(OWNER, REPO, "paul", "read")
+    standin.add_collaborator(OWNER, REPO, "nina", "read")
+    standin.add_team_member(OWNER, "rust-reviewers", "rita")
+    standin.add_team_member(OWNER, "unsafe-owners", "paul", state="pending")
+    config = {".github/blindspot.toml": TEAMS_TOML}
+    return open_pr(standin, {**BASE, **config}, {**HEAD, **config})
+
+
+async def test_approve_by_a_reader_in_a_configured_team_turns_the_check_green(standin, tmp_path):
+    number = _team_world(standin)
+    async with app(standin, tmp_path) as srv:
+        await _opened(srv, standin, number)
+        before = len(standin.calls)
+        c, _ = await _comment(srv, standin, number, "rita", "/blindspot approve all -- reviewed by the team")
+        assert _reactions(standin, c) == ["eyes", "+1"]
+        assert _check(standin)["conclusion"] == "success"
+        assert standin.issue_labels(OWNER, REPO, number) == []
+        assert "@rita approved" in _check(standin)["output"]["summary"]
+        [team_call] = [call for call in standin.calls[before:]
+                       if call.operation_id == "teams/get-membership-for-user-in-org"]
+        assert team_call.path == f"/orgs/{OWNER}/teams/rust-reviewers/memberships/rita"
+        assert team_call.status == 200 and team_call.response_json["state"] == "active"
+        again = len(standin.calls)
+        await _comment(srv, standin, number, "rita", "/blindspot approve all")  # cached: no second lookup
+        assert "teams/get-membership-for-user-in-org" not in [call.operation_id for call in standin.calls[again:]]
+    assert standin.violations == []
+
+
+async def test_approve_by_a_reader_outside_the_teams_or_only_invited_is_refused_naming_them(standin, tmp_path):
+    number = _team_world(standin)
+    async with app(standin, tmp_path) as srv:
+        await _opened(srv, standin, number)
+        before = len(standin.calls)
+        c, _ = await _comment(srv, standin, number, "nina", "/blindspot approve all")
+        await _comment(srv, standin, number, "paul", "/blindspot approve all")
+        await _comment(srv, standin, number, "nina", "/blindspot rereview")
+    assert _reactions(standin, c) == ["eyes", "confused"]
+    need = "write permission or membership in octo/rust-reviewers or octo/unsafe-owners"
+    assert [r.split("\n")[0] for r in _bot_replies(standin, number)] == [
+        f"@nina `approve` needs {need}; @nina has read",
+        f"@paul `approve` needs {need}; @paul has read",
+        f"@nina `rereview` is for the PR author or someone with {need}; @nina has read"]
+    assert _check(standin)["conclusion"] == "action_required"
+    assert standin.issue_labels(OWNER, REPO, number) == [LABEL]
+    lookups = [(c.path.rsplit("/", 4)[-4:], c.status) for c in standin.calls[before:]
+               if c.operation_id == "teams/get-membership-for-user-in-org"]
+    assert lookups == [(["teams", "rust-reviewers", "memberships", "nina"], 404),
+                       (["teams", "unsafe-owners", "memberships", "nina"], 404),
+                       (["teams", "rust-reviewers", "memberships", "paul"], 404),
+                       (["teams", "unsafe-owners", "memberships", "paul"], 200)]
+    assert standin.violations == []
+
+
+async def test_a_team_of_an_org_the_app_is_not_installed_on_does_not_count(standin, tmp_path):
+    standin.add_collaborator(OWNER, REPO, "rita", "read")
+    standin.add_team_member("other-org", "rust-reviewers", "rita")
+    config = {".github/blindspot.toml": b'[approve]\nteams = ["other-org/rust-reviewers"]\n'}
+    number = open_pr(standin, {**BASE, **config}, {**HEAD, **config})
+    async with app(standin, tmp_path) as srv:
+        await _opened(srv, standin, number)
+        await _comment(srv, standin, number, "rita", "/blindspot approve all")
+    [reply] = _bot_replies(standin, number)
+    assert reply.startswith("@rita `approve` needs write permission or membership in other-org/rust-reviewers; "
+                            "@rita has read")
+    assert [c.status for c in standin.calls if c.operation_id == "teams/get-membership-for-user-in-org"] == [404]
+    assert standin.issue_labels(OWNER, REPO, number) == [LABEL]

@@ -37,7 +37,11 @@ NEEDS = {
     # repo config and the sticky summary comment (bot/summary.py)
     "/repos/{owner}/{repo}/issues/{number}/comments{?per_page}": ("issues", "read"),
     "/repos/{owner}/{repo}/issues/comments/{comment_id}": ("issues", "write"),
+    # `[approve] teams` (bot/commands.py): an organization permission, granted with the installation on an org
+    "/orgs/{org}/teams/{team_slug}/memberships/{username}": ("members", "read"),
 }
+ORGANIZATION = {"members"}
+"""Organization permissions; every other scope here is a repository permission."""
 APP_LEVEL = {"/app/installations/{installation_id}/access_tokens"}
 """Called with the App's JWT; needs no installation permission."""
 _URL = re.compile(r"\"(/(?:repos|orgs|app|user|installation)[^\"]*)\"")
@@ -74,3 +78,8 @@ def test_permissions_are_exactly_what_the_calls_need():
         if _RANK[level] > _RANK.get(needed.get(scope, ""), 0):
             needed[scope] = level
     assert _manifest()["default_permissions"] == needed
+
+
+def test_organization_permissions_are_only_for_org_urls():
+    for url, (scope, _) in NEEDS.items():
+        assert (scope in ORGANIZATION) == url.startswith("/orgs/"), url

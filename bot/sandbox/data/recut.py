@@ -31,6 +31,7 @@ ADDED_OPERATIONS = (
     "pulls/list-requested-reviewers",
     "reactions/create-for-pull-request-review-comment",
     "pulls/create-review-comment",
+    "teams/get-membership-for-user-in-org",
 )
 PACKAGE = "npm package @octokit/openapi 23.0.2, file generated/api.github.com.json"
 UPSTREAM_COMMIT = "0000036e42b5e7121c2b1ac244cb7bba1d2f3914"
